@@ -1,0 +1,301 @@
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import {
+  KafkaJSError,
+  Partitioners,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type Producer,
+} from 'kafkajs';
+
+import { LedgerStore, type ScanResult } from '@app/ledger';
+import { JsonLogger, Metrics } from '@app/observability';
+import type { RedisClient } from '@app/redis';
+
+import { DeadLetterPublisher, type DeadLetter } from './dead-letters';
+import { LEDGER_CONFIG, KAFKA, REDIS } from './ledger.tokens';
+import type { LedgerConfig } from './ledger.config';
+import { PartitionPositions } from './partition-positions';
+import { ScanIntake } from './scan-intake';
+
+/** The batch was given up (rebalance, seek, shutdown, or a rewind): nothing of it is recorded as done. */
+class Abandoned extends Error {}
+
+const FLUSH_INTERVAL_MS = 1_000;
+
+/**
+ * The ledger's hot path. For each partition batch: start where Redis says the ledger stands, parse,
+ * dead-letter bad input, apply to Redis (Lua, atomic per facility, idempotent by offset), then record
+ * the offsets; Kafka commits and the position kept in Redis follow from a timer.
+ *
+ * A kafkajs consumer in a provider rather than a @nestjs/microservices transport: the ledger works
+ * on whole batches with manual offsets and seeks, which the per-message Kafka transport does not give.
+ */
+@Injectable()
+export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log: JsonLogger;
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly deadLetters: DeadLetterPublisher;
+  private readonly positions: PartitionPositions;
+  private assigned = new Set<string>();
+  /** bumped on every rebalance and rewind: a batch begun under an older epoch records nothing */
+  private epoch = 0;
+  private redisSuspect = false;
+  private stopping = false;
+  private inFlight = 0;
+  private flushTimer?: NodeJS.Timeout;
+  private progress = { since: Date.now(), scans: 0, deadLetters: 0 };
+
+  constructor(
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    @Inject(KAFKA) kafka: Kafka,
+    @Inject(REDIS) private readonly redis: RedisClient,
+    private readonly ledger: LedgerStore,
+    private readonly intake: ScanIntake,
+    private readonly metrics: Metrics,
+    logger: JsonLogger,
+  ) {
+    this.log = logger.child('scan-consumer');
+    this.consumer = kafka.consumer({
+      groupId: config.groupId,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, config.sessionTimeoutMs / 3),
+      maxBytesPerPartition: 1_048_576,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.deadLetters = new DeadLetterPublisher(this.producer, config.scanTopic, config.deadLetterTopic);
+    this.positions = new PartitionPositions(redis, config.groupId, config.checkpointLagMs);
+    this.redis.on('close', () => (this.redisSuspect = true));
+    this.redis.on('node error', () => (this.redisSuspect = true));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assigned = new Set(
+        Object.entries(payload.memberAssignment).flatMap(([topic, parts]) =>
+          parts.map((p) => `${topic}:${p}`),
+        ),
+      );
+      this.forget();
+      this.log.info('partitions assigned', { partitions: [...this.assigned].sort() });
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
+      this.log.error('consumer crashed; kafkajs restarts it', {
+        error: payload.error.message,
+        restart: payload.restart,
+      }),
+    );
+    await this.consumer.subscribe({ topic: this.config.scanTopic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.flushTimer = setInterval(() => void this.flush(false), FLUSH_INTERVAL_MS);
+    this.log.info('consuming', { topic: this.config.scanTopic, group: this.config.groupId });
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
+    if (this.stopping || !isRunning() || isStale()) return;
+    this.inFlight++;
+    try {
+      if (this.redisSuspect) {
+        await this.rewind('the Redis connection was lost', heartbeat);
+        return;
+      }
+      const epoch = this.epoch;
+
+      // 1. Start where the ledger stands, not where Kafka's committed offset says.
+      const next = await this.positions.expectedNext(topic, partition);
+      if (next !== null && Number(batch.firstOffset()) > next) {
+        this.consumer.seek({ topic, partition, offset: String(next) });
+        return;
+      }
+      const messages =
+        next === null ? batch.messages : batch.messages.filter((m) => Number(m.offset) >= next);
+      if (messages.length === 0) return;
+
+      // 2. Parse.
+      const now = Date.now();
+      const scans: Parameters<LedgerStore['applyPartition']>[2] = [];
+      const types: string[] = [];
+      const letters: DeadLetter[] = [];
+      for (const message of messages) {
+        const intake = this.intake.read(message.value, Number(message.offset), now);
+        if (intake.ok) {
+          scans.push({ facilityId: intake.facilityId, scan: intake.scan });
+          types.push(intake.type);
+        } else {
+          letters.push({ message, partition, reason: intake.reason, detail: intake.detail });
+        }
+      }
+
+      // 3. Dead-letter, then apply; each retried until done, unless the batch stops being ours.
+      await this.untilDone('dead-letter', () => this.deadLetters.publish(letters), payload, epoch);
+      const results = await this.untilDone(
+        'apply',
+        () => this.ledger.applyPartition(topic, partition, scans, now),
+        payload,
+        epoch,
+      );
+
+      // 4. Record: kafkajs fetches on from here; the flush timer commits and keeps the position.
+      if (epoch !== this.epoch || isStale()) return;
+      const lastOffset = messages[messages.length - 1].offset;
+      resolveOffset(lastOffset);
+      this.positions.applied(topic, partition, Number(lastOffset), Date.now());
+      this.count(messages, scans.length, types, results, letters);
+      await heartbeat();
+    } catch (error) {
+      if (error instanceof Abandoned) return;
+      throw error;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** Runs `step` until it succeeds; gives up when the batch is no longer ours. */
+  private async untilDone<T>(
+    what: string,
+    step: () => Promise<T>,
+    { heartbeat, isRunning, isStale }: EachBatchPayload,
+    epoch: number,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (!isRunning() || isStale() || epoch !== this.epoch) throw new Abandoned();
+      try {
+        return await step();
+      } catch (error) {
+        if (error instanceof KafkaJSError && !error.retriable) throw error;
+        const delay = Math.min(200 * 2 ** attempt, 10_000);
+        this.log.warn(`${what} failed; retrying`, {
+          error: (error as Error).message,
+          attempt,
+          delayMs: delay,
+        });
+        if (what === 'apply') {
+          await this.rewind((error as Error).message, heartbeat);
+          throw new Abandoned();
+        }
+        await sleep(delay);
+        await heartbeat();
+      }
+    }
+  }
+
+  /**
+   * Redis may have lost writes (it restarted, or said so): wait until it answers, then send every
+   * assigned partition back to the position Redis keeps, which is never ahead of what Redis still has.
+   */
+  private async rewind(why: string, heartbeat: () => Promise<void>): Promise<void> {
+    this.forget();
+    this.redisSuspect = false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.redis.ping();
+        break;
+      } catch {
+        await sleep(Math.min(200 * 2 ** attempt, 5_000));
+        await heartbeat();
+      }
+    }
+    const assigned = [...this.assigned].map((key) => {
+      const sep = key.lastIndexOf(':');
+      return { topic: key.slice(0, sep), partition: Number(key.slice(sep + 1)) };
+    });
+    const kept = await this.positions.keptPositions(assigned);
+    for (const { topic, partition } of assigned) {
+      const offset = kept.get(`${topic}:${partition}`);
+      if (offset !== undefined) this.consumer.seek({ topic, partition, offset: String(offset) });
+    }
+    this.metrics.rewinds.inc();
+    this.log.warn('rewound to the positions kept in Redis', { why, partitions: Object.fromEntries(kept) });
+  }
+
+  private forget(): void {
+    this.epoch++;
+    this.positions.forgetAll();
+    this.ledger.forgetAcknowledged();
+  }
+
+  private async flush(final: boolean): Promise<void> {
+    this.reportProgress();
+    try {
+      const commits = await this.positions.flush(Date.now(), final, this.assigned);
+      if (commits.length === 0) return;
+      await this.consumer.commitOffsets(commits);
+      this.positions.committed(commits);
+    } catch (error) {
+      this.log.warn('could not record positions; retrying', { error: (error as Error).message });
+    }
+  }
+
+  /** One info line every 30 s while scans flow, so that an operator sees the consumer at work. */
+  private reportProgress(): void {
+    const elapsed = Date.now() - this.progress.since;
+    if (elapsed < 30_000) return;
+    const { scans, deadLetters } = this.progress;
+    if (scans + deadLetters > 0) {
+      this.log.info('progress', { scans, deadLetters, perSecond: Math.round((scans * 1000) / elapsed) });
+    }
+    this.progress = { since: Date.now(), scans: 0, deadLetters: 0 };
+  }
+
+  private count(
+    messages: { timestamp: string }[],
+    applied: number,
+    types: string[],
+    results: ScanResult[],
+    letters: DeadLetter[],
+  ): void {
+    const now = Date.now();
+    this.progress.scans += applied;
+    this.progress.deadLetters += letters.length;
+    for (let i = 0; i < applied; i++) {
+      if (results[i] !== 'skipped') this.metrics.events.inc({ type: types[i], result: results[i] });
+    }
+    for (const letter of letters) {
+      this.metrics.deadLetters.inc({ reason: letter.reason });
+      this.metrics.events.inc({ type: 'unknown', result: 'dead_letter' });
+    }
+    for (const m of messages)
+      this.metrics.applySeconds.observe(Math.max(0, now - Number(m.timestamp)) / 1000);
+  }
+
+  /** SIGTERM: stop fetching, let the batch in hand finish, keep and commit positions, leave the group. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.flushTimer);
+    const assigned = [...this.assigned].map((key) => {
+      const sep = key.lastIndexOf(':');
+      return { topic: key.slice(0, sep), partitions: [Number(key.slice(sep + 1))] };
+    });
+    this.consumer.pause(assigned);
+    const deadline = Date.now() + 20_000;
+    while (this.inFlight > 0 && Date.now() < deadline) await sleep(20);
+    await this.flush(true);
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+    this.log.info('stopped', { inFlight: this.inFlight });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

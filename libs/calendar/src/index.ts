@@ -1,0 +1,11 @@
+export { FacilityCalendar, FacilityCalendarError, closesAtMs } from './facility-calendar';
+export type { FacilityInfo, Shift } from './facility-calendar';
+export {
+  FacilityCalendarFile,
+  FacilityEntry,
+  FacilityKind,
+  ShiftDefinition,
+  isTimeZone,
+  parseFacilityCalendarFile,
+} from './facility-calendar-file';
+export type { ParsedFacilityCalendarFile } from './facility-calendar-file';

@@ -1,0 +1,26 @@
+export { Alert, AlertKind, AlertSeverity, AlertStatus, MAX_ALERT_ITEMS } from './alert';
+export { DeadLetterHeader, DeadLetterReason } from './dead-letter';
+export { parseScanMessage } from './parse-scan';
+export type { ParsedScan, ScanLimits } from './parse-scan';
+export { isValidS10, mailClassOfItem, s10CheckDigit } from './s10';
+export {
+  FeedbackEvent,
+  FeedbackOutcome,
+  HandoverEvent,
+  MailClass,
+  ReceiptEvent,
+  ScanEvent,
+} from './scan-event';
+export type { ClosureEvent, ScanEventType } from './scan-event';
+export {
+  FacilityId,
+  RouteId,
+  SegmentId,
+  isFacilityId,
+  isRoute,
+  isRouteId,
+  isSegmentId,
+  ownerFacilityOf,
+} from './segment';
+export { LedgerCounters, SegmentCounters, ShiftId, ShiftSummary, shiftSummaryKey } from './shift-summary';
+export { DefaultTopic } from './topics';

@@ -1,0 +1,35 @@
+/**
+ * Every Redis key of the ledger, in one place (the Lua scripts build the same names from the prefix).
+ * All keys of one facility share the hash tag `{<facilityId>}`, so they live in one Redis Cluster slot
+ * and one script can change them atomically.
+ */
+export const ledgerKeys = {
+  prefix: (facilityId: string) => `hbm:{${facilityId}}:`,
+  /** hash "<topic>:<partition>" -> last offset applied for this facility */
+  watermarks: (facilityId: string) => `hbm:{${facilityId}}:wm`,
+  /** string: JSON history of one hand-off's scans */
+  handOff: (facilityId: string, handOffKey: string) => `hbm:{${facilityId}}:ho:${handOffKey}`,
+  /** zset: hand-off keys with a closure waiting for its HANDOVER, scored by the wait deadline (ms) */
+  held: (facilityId: string) => `hbm:{${facilityId}}:held`,
+  /** zset: the facility's shifts with ledger data, scored by shift start (ms) */
+  shifts: (facilityId: string) => `hbm:{${facilityId}}:shifts`,
+  /** hash "<mailClass>|<to>|<counter>" -> count */
+  ledger: (facilityId: string, shiftId: string) => `hbm:{${facilityId}}:ledger:${shiftId}`,
+  /** set "<itemId>|<from>|<to>" of open hand-offs */
+  open: (facilityId: string, shiftId: string) => `hbm:{${facilityId}}:open:${shiftId}`,
+  /** set "<itemId>|<from>|<to>" of orphaned closures ("from" is empty for a FEEDBACK) */
+  orphans: (facilityId: string, shiftId: string) => `hbm:{${facilityId}}:orphans:${shiftId}`,
+  /**
+   * hash "<topic>:<partition>" -> next offset to consume, kept with the state: where a consumer of
+   * `group` starts, rather than Kafka's committed offset, which Redis may be behind after losing writes.
+   */
+  positions: (group: string) => `hbm:positions:{${group}}`,
+};
+
+/**
+ * The history a scan belongs to. A hand-off to a route is found by (item, route) alone, since a
+ * FEEDBACK names the route but not who handed the item to it.
+ */
+export function handOffKey(itemId: string, from: string, to: string, toIsRoute: boolean): string {
+  return toIsRoute ? `${itemId}|>|${to}` : `${itemId}|${from}|${to}`;
+}

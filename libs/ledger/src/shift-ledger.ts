@@ -1,0 +1,111 @@
+import type { RedisClient } from '@app/redis';
+
+import { ledgerKeys } from './keys';
+
+export const COUNTERS = [
+  'handedOut',
+  'received',
+  'delivered',
+  'locker',
+  'pickupPoint',
+  'returned',
+  'open',
+  'orphans',
+  'duplicates',
+] as const;
+export type Counter = (typeof COUNTERS)[number];
+export type Counters = Record<Counter, number>;
+
+export interface SegmentCounters extends Counters {
+  to: string;
+}
+
+export interface HandOffRef {
+  itemId: string;
+  from: string;
+  to: string;
+}
+
+/** The ledger of one (owner facility, shift). */
+export interface ShiftLedger {
+  facilityId: string;
+  shiftId: string;
+  totals: Counters;
+  byClass: Record<string, Counters>;
+  bySegment: SegmentCounters[];
+  violations: { unconsentedDelivery: number };
+  openItems: HandOffRef[];
+  orphanItems: HandOffRef[];
+}
+
+export function zeroCounters(): Counters {
+  return Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Counters;
+}
+
+const isCounter = (name: string): name is Counter => (COUNTERS as readonly string[]).includes(name);
+
+/** Folds the ledger hash ("<class>|<to>|<counter>" -> n) into totals, per class and per segment. */
+export function foldLedgerHash(
+  hash: Record<string, string>,
+): Pick<ShiftLedger, 'totals' | 'byClass' | 'bySegment' | 'violations'> {
+  const totals = zeroCounters();
+  const byClass: Record<string, Counters> = {};
+  const bySegment = new Map<string, SegmentCounters>();
+  let unconsented = 0;
+  for (const [field, raw] of Object.entries(hash)) {
+    const last = field.lastIndexOf('|');
+    const first = field.indexOf('|');
+    const mailClass = field.slice(0, first);
+    const to = field.slice(first + 1, last);
+    const counter = field.slice(last + 1);
+    const n = Number(raw);
+    if (counter === 'unconsented') {
+      unconsented += n;
+      continue;
+    }
+    if (!isCounter(counter)) continue;
+    totals[counter] += n;
+    (byClass[mailClass] ??= zeroCounters())[counter] += n;
+    let segment = bySegment.get(to);
+    if (!segment) bySegment.set(to, (segment = { to, ...zeroCounters() }));
+    segment[counter] += n;
+  }
+  return {
+    totals,
+    byClass,
+    bySegment: [...bySegment.values()].sort((a, b) => a.to.localeCompare(b.to)),
+    violations: { unconsentedDelivery: unconsented },
+  };
+}
+
+function toRef(member: string): HandOffRef {
+  const [itemId, from, ...rest] = member.split('|');
+  return { itemId, from, to: rest.join('|') };
+}
+
+/** Reads one shift's ledger; item lists are sorted by item id. */
+export async function readShiftLedger(
+  redis: RedisClient,
+  facilityId: string,
+  shiftId: string,
+): Promise<ShiftLedger> {
+  const [hash, open, orphans] = await Promise.all([
+    redis.hgetall(ledgerKeys.ledger(facilityId, shiftId)),
+    redis.smembers(ledgerKeys.open(facilityId, shiftId)),
+    redis.smembers(ledgerKeys.orphans(facilityId, shiftId)),
+  ]);
+  const byItem = (a: HandOffRef, b: HandOffRef) =>
+    a.itemId.localeCompare(b.itemId) || a.to.localeCompare(b.to);
+  return {
+    facilityId,
+    shiftId,
+    ...foldLedgerHash(hash),
+    openItems: open.map(toRef).sort(byItem),
+    orphanItems: orphans.map(toRef).sort(byItem),
+  };
+}
+
+/** The shifts of a facility that have ledger data, oldest first. */
+export async function listShifts(redis: RedisClient, facilityId: string): Promise<string[]> {
+  return redis.zrange(ledgerKeys.shifts(facilityId), 0, -1);
+}

@@ -1,0 +1,2 @@
+export { createRedisClient } from './redis-client';
+export type { RedisClient, RedisClientOptions, RedisConnection } from './redis-client';

@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+import type { Redis } from 'ioredis';
+
+import { listShifts, readShiftLedger } from '@app/ledger';
+
+import { testKafka, waitFor } from './kafka';
+import type { ExpectedTotals } from './scenario';
+
+const root = join(__dirname, '..', '..');
+
+/** The ledger consumer (apps/ledger) as a child process, as an operator runs it. */
+export class LedgerProcess {
+  readonly output: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly child: ChildProcess;
+
+  constructor(env: Record<string, string>) {
+    this.child = spawn(process.execPath, ['-r', './deploy/local/register.js', 'apps/ledger/src/main.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'info',
+        KAFKA_SESSION_TIMEOUT_SECONDS: '6',
+        CHECKPOINT_LAG_SECONDS: '2',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => {
+      this.output.push(...chunk.toString().split('\n').filter(Boolean));
+      if (this.output.length > 2_000) this.output.splice(0, this.output.length - 2_000);
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** The last lines it printed, for a failing test's message. */
+  tail(lines = 30): string {
+    return this.output.slice(-lines).join('\n');
+  }
+}
+
+/** Sums, per partition, how far the group has committed, and the topic's end offsets. */
+export async function groupProgress(
+  brokers: string,
+  groupId: string,
+  topic: string,
+): Promise<{ committed: number; end: number }> {
+  const admin = testKafka(brokers).admin();
+  await admin.connect();
+  try {
+    const [offsets, ends] = await Promise.all([
+      admin.fetchOffsets({ groupId, topics: [topic] }),
+      admin.fetchTopicOffsets(topic),
+    ]);
+    const committed = offsets[0].partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+    const end = ends.reduce((sum, p) => sum + Number(p.high), 0);
+    return { committed, end };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Waits until the group has committed every message of the topic. */
+export async function waitUntilConsumed(
+  brokers: string,
+  groupId: string,
+  topic: string,
+  ledger: LedgerProcess,
+  timeoutMs = 120_000,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const { committed, end } = await groupProgress(brokers, groupId, topic);
+      return end > 0 && committed === end;
+    },
+    {
+      what: `group ${groupId} to commit all of ${topic}; ledger said:\n${ledger.tail()}`,
+      timeoutMs,
+      intervalMs: 250,
+    },
+  );
+}
+
+/** A facility's totals summed over all its shifts, in the shape of the scenario's expectations. */
+export async function facilityTotals(redis: Redis, facilityId: string): Promise<ExpectedTotals> {
+  const sum: ExpectedTotals = {
+    handedOut: 0,
+    received: 0,
+    delivered: 0,
+    locker: 0,
+    pickupPoint: 0,
+    returned: 0,
+    open: 0,
+    orphans: 0,
+    duplicates: 0,
+    unconsented: 0,
+  };
+  for (const shiftId of await listShifts(redis, facilityId)) {
+    const ledger = await readShiftLedger(redis, facilityId, shiftId);
+    for (const [counter, n] of Object.entries(ledger.totals)) sum[counter as keyof ExpectedTotals] += n;
+    sum.unconsented += ledger.violations.unconsentedDelivery;
+  }
+  return sum;
+}

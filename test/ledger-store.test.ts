@@ -1,0 +1,240 @@
+import { Redis } from 'ioredis';
+
+import type { ScanEvent } from '@app/contracts';
+import {
+  LedgerRegressedError,
+  LedgerStore,
+  ledgerOwnerOf,
+  readShiftLedger,
+  toLedgerScan,
+  type LedgerScan,
+} from '@app/ledger';
+
+import { testRedisUrl } from './helpers/redis';
+
+const HOUR = 3_600_000;
+const T0 = Date.parse('2026-11-27T08:00:00+08:00');
+const SHIFT = { shiftId: '2026-11-27/AM', startMs: Date.parse('2026-11-27T07:00:00+08:00') };
+
+let redis: Redis;
+let store: LedgerStore;
+let run = 0;
+
+beforeAll(async () => {
+  redis = new Redis(testRedisUrl());
+  store = new LedgerStore(redis, { orphanWaitMs: 30 * 60_000, retentionMs: 8 * 24 * HOUR });
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+/** A station of its own per test, so tests never see each other's keys. */
+function station(): string {
+  run += 1;
+  return `T${Date.now().toString(36).toUpperCase()}-DS${run}`;
+}
+
+function handover(
+  id: string,
+  itemId: string,
+  from: string,
+  to: string,
+  minutes: number,
+  mailClass?: 'EXPRESS' | 'PARCEL' | 'LETTER',
+): ScanEvent {
+  return {
+    eventId: id,
+    type: 'HANDOVER',
+    itemId,
+    facilityId: from.split('/')[0],
+    from,
+    to,
+    occurredAt: iso(minutes),
+    ...(mailClass ? { mailClass } : {}),
+  };
+}
+function receipt(id: string, itemId: string, from: string, to: string, minutes: number): ScanEvent {
+  return {
+    eventId: id,
+    type: 'RECEIPT',
+    itemId,
+    facilityId: to.split('/')[0],
+    from,
+    to,
+    occurredAt: iso(minutes),
+  };
+}
+function feedback(
+  id: string,
+  itemId: string,
+  route: string,
+  minutes: number,
+  outcome: 'DELIVERED' | 'LOCKER' | 'PICKUP_POINT' | 'RETURNED',
+  consent?: boolean,
+): ScanEvent {
+  return {
+    eventId: id,
+    type: 'FEEDBACK',
+    itemId,
+    facilityId: route.split('/')[0],
+    route,
+    outcome,
+    occurredAt: iso(minutes),
+    ...(consent === undefined ? {} : { consent }),
+  };
+}
+function iso(minutes: number): string {
+  return new Date(T0 + minutes * 60_000).toISOString();
+}
+
+let offset = 0;
+function scansOf(events: ScanEvent[]): { facilityId: string; scan: LedgerScan }[] {
+  return events.map((e) => ({
+    facilityId: ledgerOwnerOf(e),
+    scan: toLedgerScan(e, offset++, Date.parse(e.occurredAt), SHIFT),
+  }));
+}
+
+async function apply(events: ScanEvent[], nowMs = Date.now(), partition = 0) {
+  return store.applyPartition('scans', partition, scansOf(events), nowMs);
+}
+
+describe('LedgerStore against a real Redis', () => {
+  it('opens a hand-off on HANDOVER and closes it on RECEIPT', async () => {
+    const ds = station();
+    const results = await apply([
+      handover('h1', 'EA123456785CN', 'PC01', ds, 0),
+      receipt('r1', 'EA123456785CN', 'PC01', ds, 20),
+    ]);
+    expect(results).toEqual(['applied', 'applied']);
+    const ledger = await readShiftLedger(redis, 'PC01', SHIFT.shiftId);
+    const segment = ledger.bySegment.find((s) => s.to === ds);
+    expect(segment).toMatchObject({ handedOut: 1, received: 1, open: 0 });
+  });
+
+  it('closes a station-to-route hand-off with the route FEEDBACK and flags an express locker delivery without consent', async () => {
+    const ds = station();
+    const route = `${ds}/R03`;
+    await apply([
+      handover('h1', 'EA123456785CN', ds, route, 0, 'EXPRESS'),
+      handover('h2', 'EB000000014CN', ds, route, 1),
+      handover('h3', 'CP100000003CN', ds, route, 2),
+      feedback('f1', 'EA123456785CN', route, 90, 'LOCKER', false),
+      feedback('f2', 'EB000000014CN', route, 95, 'PICKUP_POINT', true),
+    ]);
+    const ledger = await readShiftLedger(redis, ds, SHIFT.shiftId);
+    expect(ledger.totals).toMatchObject({ handedOut: 3, locker: 1, pickupPoint: 1, open: 1 });
+    expect(ledger.byClass.EXPRESS).toMatchObject({ handedOut: 2, open: 0 });
+    expect(ledger.byClass.PARCEL).toMatchObject({ handedOut: 1, open: 1 });
+    expect(ledger.openItems).toEqual([{ itemId: 'CP100000003CN', from: ds, to: route }]);
+    expect(ledger.violations.unconsentedDelivery).toBe(1);
+  });
+
+  it('counts a re-sent copy and a double scan as duplicates, once each', async () => {
+    const ds = station();
+    const first = handover('h1', 'EA123456785CN', 'PC01', ds, 0);
+    await apply([first, { ...first }, handover('h2', 'EA123456785CN', 'PC01', ds, 3)]);
+    const ledger = await readShiftLedger(redis, 'PC01', SHIFT.shiftId);
+    expect(ledger.bySegment.find((s) => s.to === ds)).toMatchObject({ handedOut: 1, open: 1, duplicates: 2 });
+  });
+
+  it('skips offsets it has applied already, whatever the consumer re-sends', async () => {
+    const ds = station();
+    const scans = scansOf([
+      handover('h1', 'EA123456785CN', 'PC01', ds, 0),
+      receipt('r1', 'EA123456785CN', 'PC01', ds, 5),
+    ]);
+    await store.applyPartition('scans', 7, scans, Date.now());
+    const again = await store.applyPartition('scans', 7, scans, Date.now());
+    expect(again).toEqual(['skipped', 'skipped']);
+    const ledger = await readShiftLedger(redis, 'PC01', SHIFT.shiftId);
+    expect(ledger.bySegment.find((s) => s.to === ds)).toMatchObject({
+      handedOut: 1,
+      received: 1,
+      duplicates: 0,
+    });
+  });
+
+  it('refuses to apply when Redis has lost writes it acknowledged', async () => {
+    const ds = station();
+    await apply([handover('h1', 'EA123456785CN', ds, `${ds}/R1`, 0)], Date.now(), 3);
+    await redis.hdel(`hbm:{${ds}}:wm`, 'scans:3'); // what a Redis restart without its last writes looks like
+    await expect(
+      apply([handover('h2', 'EB000000014CN', ds, `${ds}/R1`, 1)], Date.now(), 3),
+    ).rejects.toBeInstanceOf(LedgerRegressedError);
+    store.forgetAcknowledged();
+    await expect(apply([handover('h2', 'EB000000014CN', ds, `${ds}/R1`, 1)], Date.now(), 3)).resolves.toEqual(
+      ['applied'],
+    );
+  });
+
+  it('holds a closure that comes before its hand-off, counts it an orphan after the wait, and un-counts it when the hand-off arrives', async () => {
+    const ds = station();
+    const now = Date.now();
+    expect(await apply([receipt('r1', 'EA123456785CN', 'PC01', ds, 30)], now)).toEqual(['orphan']);
+    let ledger = await readShiftLedger(redis, 'PC01', SHIFT.shiftId);
+    expect(ledger.bySegment.find((s) => s.to === ds)?.orphans ?? 0).toBe(0);
+
+    expect(await store.promoteOrphans('PC01', now + 29 * 60_000)).toMatchObject({ promoted: 0 });
+    expect(await store.promoteOrphans('PC01', now + 31 * 60_000)).toMatchObject({
+      promoted: 1,
+      remaining: 0,
+    });
+    ledger = await readShiftLedger(redis, 'PC01', SHIFT.shiftId);
+    expect(ledger.bySegment.find((s) => s.to === ds)).toMatchObject({ orphans: 1, received: 0 });
+    expect(ledger.orphanItems).toContainEqual({ itemId: 'EA123456785CN', from: 'PC01', to: ds });
+
+    await apply([handover('h1', 'EA123456785CN', 'PC01', ds, 0)]);
+    ledger = await readShiftLedger(redis, 'PC01', SHIFT.shiftId);
+    expect(ledger.bySegment.find((s) => s.to === ds)).toMatchObject({
+      handedOut: 1,
+      received: 1,
+      orphans: 0,
+      open: 0,
+    });
+    expect(ledger.orphanItems.filter((i) => i.to === ds)).toEqual([]);
+  });
+
+  it('reads the same ledger whatever order the scans of a hand-off arrive in', async () => {
+    // an item handed to a route, returned, handed again and delivered, with a double scan and a re-sent copy
+    const history = (route: string, ds: string): ScanEvent[] => [
+      handover('h1', 'EA123456785CN', ds, route, 0, 'EXPRESS'),
+      handover('h1-double', 'EA123456785CN', ds, route, 2, 'EXPRESS'),
+      feedback('f1', 'EA123456785CN', route, 60, 'RETURNED'),
+      handover('h2', 'EA123456785CN', ds, route, 120, 'EXPRESS'),
+      feedback('f2', 'EA123456785CN', route, 200, 'DELIVERED'),
+      feedback('f2', 'EA123456785CN', route, 200, 'DELIVERED'),
+    ];
+    const ledgers: unknown[] = [];
+    let seed = 42;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 40; i++) {
+      const ds = station();
+      const events = history(`${ds}/R1`, ds);
+      for (let j = events.length - 1; j > 0; j--) {
+        const k = Math.floor(random() * (j + 1));
+        [events[j], events[k]] = [events[k], events[j]];
+      }
+      await apply(events);
+      const { totals, violations, openItems, orphanItems } = await readShiftLedger(redis, ds, SHIFT.shiftId);
+      ledgers.push({ totals, violations, open: openItems.length, orphans: orphanItems.length });
+    }
+    expect(ledgers[0]).toEqual({
+      totals: {
+        handedOut: 2,
+        received: 0,
+        delivered: 1,
+        locker: 0,
+        pickupPoint: 0,
+        returned: 1,
+        open: 0,
+        orphans: 0,
+        duplicates: 2,
+      },
+      violations: { unconsentedDelivery: 0 },
+      open: 0,
+      orphans: 0,
+    });
+    for (const ledger of ledgers) expect(ledger).toEqual(ledgers[0]);
+  });
+});
