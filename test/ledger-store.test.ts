@@ -7,6 +7,7 @@ import {
   ledgerOwnerOf,
   readShiftLedger,
   toLedgerScan,
+  WatchStore,
   type LedgerScan,
 } from '@app/ledger';
 
@@ -14,15 +15,26 @@ import { testRedisUrl } from './helpers/redis';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-27T08:00:00+08:00');
-const SHIFT = { shiftId: '2026-11-27/AM', startMs: Date.parse('2026-11-27T07:00:00+08:00') };
+const SHIFT = {
+  shiftId: '2026-11-27/AM',
+  startMs: Date.parse('2026-11-27T07:00:00+08:00'),
+  endMs: Date.parse('2026-11-27T13:00:00+08:00'),
+};
+const RULES = {
+  retentionMs: 8 * 24 * HOUR,
+  deadlines: { receipt: { EXPRESS: 60, PARCEL: 240 }, feedback: { EXPRESS: 240 } },
+  graceMs: 30 * 60_000,
+};
 
 let redis: Redis;
 let store: LedgerStore;
+let watch: WatchStore;
 let run = 0;
 
 beforeAll(async () => {
   redis = new Redis(testRedisUrl());
-  store = new LedgerStore(redis, { orphanWaitMs: 30 * 60_000, retentionMs: 8 * 24 * HOUR });
+  store = new LedgerStore(redis, { ...RULES, orphanWaitMs: 30 * 60_000 });
+  watch = new WatchStore(redis, { ...RULES, summaryCoalesceMs: 10_000 });
 });
 afterAll(async () => {
   await redis.quit();
@@ -175,11 +187,10 @@ describe('LedgerStore against a real Redis', () => {
     let ledger = await readShiftLedger(redis, 'PC01', SHIFT.shiftId);
     expect(ledger.bySegment.find((s) => s.to === ds)?.orphans ?? 0).toBe(0);
 
-    expect(await store.promoteOrphans('PC01', now + 29 * 60_000)).toMatchObject({ promoted: 0 });
-    expect(await store.promoteOrphans('PC01', now + 31 * 60_000)).toMatchObject({
-      promoted: 1,
-      remaining: 0,
-    });
+    await watch.tick('PC01', now + 29 * 60_000);
+    ledger = await readShiftLedger(redis, 'PC01', SHIFT.shiftId);
+    expect(ledger.bySegment.find((s) => s.to === ds)?.orphans ?? 0).toBe(0);
+    await watch.tick('PC01', now + 31 * 60_000);
     ledger = await readShiftLedger(redis, 'PC01', SHIFT.shiftId);
     expect(ledger.bySegment.find((s) => s.to === ds)).toMatchObject({ orphans: 1, received: 0 });
     expect(ledger.orphanItems).toContainEqual({ itemId: 'EA123456785CN', from: 'PC01', to: ds });

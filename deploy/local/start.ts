@@ -8,6 +8,10 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+
+import { DefaultTopic } from '@app/contracts';
+
 import { DEV_INFRA, startDevInfra } from './cli';
 
 const root = resolve(__dirname, '..', '..');
@@ -45,20 +49,13 @@ async function main(): Promise<void> {
 
   const logDir = join(DEV_INFRA.stateDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const logFile = join(logDir, 'ledger.log');
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const ledger = spawn(process.execPath, ['-r', './deploy/local/register.js', 'apps/ledger/src/main.ts'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  ledger.stdout.on('data', (chunk: Buffer) => {
-    log.write(chunk);
-    for (const line of chunk.toString().split('\n').filter(Boolean)) console.log(readable(line));
-  });
+  const services = (['ledger', 'watch'] as const).map((app) =>
+    spawnService(app, env, join(logDir, `${app}.log`)),
+  );
+  const alerts = await printAlerts(env.KAFKA_BROKERS as string);
 
   console.log(`
-Ledger consumer starting (JSON log: ${logFile}).
+Ledger consumer and watch starting (JSON logs in ${logDir}); alerts are printed here as they fire.
   Feed it:        npm run produce -- deploy/local/sample-scans.jsonl
   See the ledger: npm run ledger:show -- ZJ-HZ-DS07
   Stop:           Ctrl-C
@@ -68,17 +65,72 @@ Ledger consumer starting (JSON log: ${logFile}).
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    console.log('stopping the ledger consumer ...');
-    ledger.kill('SIGTERM');
+    console.log('stopping the services ...');
+    for (const service of services) service.child.kill('SIGTERM');
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  const code = await new Promise<number>((done) => ledger.on('exit', (c) => done(c ?? 1)));
+  const codes = await Promise.all(services.map((s) => s.exited));
+  await alerts.disconnect().catch(() => undefined);
   if (stopInfra) {
     console.log('stopping the local Kafka and Redis (data kept in .local/) ...');
     await stopInfra();
   }
-  process.exit(stopping ? 0 : code);
+  process.exit(stopping ? 0 : Math.max(...codes));
+}
+
+function spawnService(app: 'ledger' | 'watch', env: NodeJS.ProcessEnv, logFile: string) {
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, ['-r', './deploy/local/register.js', `apps/${app}/src/main.ts`], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.stdout.on('data', (chunk: Buffer) => {
+    log.write(chunk);
+    for (const line of chunk.toString().split('\n').filter(Boolean)) console.log(readable(line));
+  });
+  const exited = new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
+  return { child, exited };
+}
+
+/** Prints every alert revision from now on, one line each. */
+async function printAlerts(brokers: string): Promise<Consumer> {
+  const kafka = new Kafka({ clientId: 'hbm-start', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const topic = process.env.ALERTS_TOPIC ?? DefaultTopic.alerts;
+  await waitForTopic(kafka, topic);
+  const consumer = kafka.consumer({ groupId: `hbm-start-${process.pid}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: false });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      try {
+        const a = JSON.parse(message.value?.toString() ?? '') as Record<string, unknown>;
+        const items =
+          (a.items as string[]).slice(0, 5).join(' ') + ((a.itemCount as number) > 5 ? ' ...' : '');
+        console.log(
+          `ALERT ${String(a.status).padEnd(8)} ${String(a.severity).padEnd(8)} ${a.kind} ${a.facilityId} ${a.shiftId} ` +
+            `rev ${a.revision}: ${a.text}${items ? ` [${items}]` : ''}`,
+        );
+      } catch {
+        console.log(`ALERT (unreadable) ${message.value?.toString().slice(0, 200)}`);
+      }
+    },
+  });
+  return consumer;
+}
+
+/** The watch creates the alert topic when it starts; subscribing before that fails. */
+async function waitForTopic(kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (let i = 0; i < 120 && !(await admin.listTopics()).includes(topic); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** One JSON log line as "HH:MM:SS level context: message {fields}". */

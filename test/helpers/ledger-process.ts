@@ -10,14 +10,14 @@ import type { ExpectedTotals } from './scenario';
 
 const root = join(__dirname, '..', '..');
 
-/** The ledger consumer (apps/ledger) as a child process, as an operator runs it. */
-export class LedgerProcess {
+/** A service of apps/ as a child process, as an operator runs it. */
+export class ServiceProcess {
   readonly output: string[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly child: ChildProcess;
 
-  constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['-r', './deploy/local/register.js', 'apps/ledger/src/main.ts'], {
+  constructor(app: 'ledger' | 'watch', env: Record<string, string>) {
+    this.child = spawn(process.execPath, ['-r', './deploy/local/register.js', `apps/${app}/src/main.ts`], {
       cwd: root,
       env: {
         ...process.env,
@@ -50,6 +50,13 @@ export class LedgerProcess {
   /** The last lines it printed, for a failing test's message. */
   tail(lines = 30): string {
     return this.output.slice(-lines).join('\n');
+  }
+}
+
+/** The ledger consumer (apps/ledger). */
+export class LedgerProcess extends ServiceProcess {
+  constructor(env: Record<string, string>) {
+    super('ledger', env);
   }
 }
 

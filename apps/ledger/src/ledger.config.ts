@@ -1,6 +1,16 @@
 import { z } from 'zod';
 
-import { env, KafkaSettings, parseEnv, RedisSettings, RuleSettings } from '@app/config';
+import {
+  env,
+  kafkaConnectionOf,
+  KafkaSettings,
+  parseEnv,
+  RedisSettings,
+  RuleSettings,
+  rulesOf,
+  type KafkaConnectionSettings,
+  type Rules,
+} from '@app/config';
 import { LOG_LEVELS } from '@app/observability';
 
 /** The ledger consumer's environment (SPEC section 10), parsed once at start-up. */
@@ -25,60 +35,27 @@ export type LedgerEnv = z.infer<typeof LedgerEnv>;
 
 export interface LedgerConfig {
   logLevel: LedgerEnv['LOG_LEVEL'];
-  kafka: {
-    brokers: string[];
-    clientId: string;
-    ssl: boolean;
-    sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
-  };
+  kafka: KafkaConnectionSettings;
   redis: { url: string; clusterNodes: string[] };
-  scanTopic: string;
+  rules: Rules;
   deadLetterTopic: string;
   scanTopicPartitions: number;
   groupId: string;
-  facilitiesFile: string;
-  strictFacilities: boolean;
-  limits: { maxEventBytes: number; maxClockSkewMs: number; dedupDays: number };
-  orphanWaitMs: number;
-  retentionMs: number;
   checkpointLagMs: number;
   partitionsConsumedConcurrently: number;
   sessionTimeoutMs: number;
 }
 
-const DAY_MS = 86_400_000;
-
 export function loadLedgerConfig(source: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const e = parseEnv(LedgerEnv, source);
   return {
     logLevel: e.LOG_LEVEL,
-    kafka: {
-      brokers: e.KAFKA_BROKERS,
-      clientId: e.KAFKA_CLIENT_ID,
-      ssl: e.KAFKA_SSL,
-      sasl: e.KAFKA_SASL_MECHANISM
-        ? {
-            mechanism: e.KAFKA_SASL_MECHANISM,
-            username: e.KAFKA_SASL_USERNAME ?? '',
-            password: e.KAFKA_SASL_PASSWORD ?? '',
-          }
-        : undefined,
-    },
+    kafka: kafkaConnectionOf(e),
     redis: { url: e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES },
-    scanTopic: e.SCAN_TOPIC,
+    rules: rulesOf(e),
     deadLetterTopic: `${e.SCAN_TOPIC}.dlq`,
     scanTopicPartitions: e.SCAN_TOPIC_PARTITIONS,
     groupId: e.LEDGER_GROUP_ID,
-    facilitiesFile: e.FACILITIES_FILE,
-    strictFacilities: e.STRICT_FACILITIES,
-    limits: {
-      maxEventBytes: e.MAX_EVENT_BYTES,
-      maxClockSkewMs: e.MAX_CLOCK_SKEW_SECONDS * 1000,
-      dedupDays: e.DEDUP_DAYS,
-    },
-    orphanWaitMs: e.ORPHAN_WAIT_MINUTES * 60_000,
-    // one day beyond the dedup window: a late scan still finds the history it belongs to
-    retentionMs: (e.DEDUP_DAYS + 1) * DAY_MS,
     checkpointLagMs: e.CHECKPOINT_LAG_SECONDS * 1000,
     partitionsConsumedConcurrently: e.PARTITIONS_CONSUMED_CONCURRENTLY,
     sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_SECONDS * 1000,

@@ -36,15 +36,20 @@ export class LedgerModule implements OnApplicationShutdown {
           provide: LedgerStore,
           inject: [REDIS],
           useFactory: (redis: RedisClient) =>
-            new LedgerStore(redis, { orphanWaitMs: config.orphanWaitMs, retentionMs: config.retentionMs }),
+            new LedgerStore(redis, {
+              orphanWaitMs: config.rules.orphanWaitMs,
+              retentionMs: config.rules.retentionMs,
+              deadlines: config.rules.deadlines,
+              graceMs: config.rules.graceMs,
+            }),
         },
         {
           provide: ScanIntake,
           useFactory: () =>
             new ScanIntake(
-              FacilityCalendar.fromFile(config.facilitiesFile),
-              config.limits,
-              config.strictFacilities,
+              FacilityCalendar.fromFile(config.rules.facilitiesFile),
+              config.rules.limits,
+              config.rules.strictFacilities,
             ),
         },
         ScanConsumer,

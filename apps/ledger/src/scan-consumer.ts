@@ -73,8 +73,10 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
+      // an idempotent producer must not give up; onBatch's own loop decides when a batch is abandoned
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
-    this.deadLetters = new DeadLetterPublisher(this.producer, config.scanTopic, config.deadLetterTopic);
+    this.deadLetters = new DeadLetterPublisher(this.producer, config.rules.scanTopic, config.deadLetterTopic);
     this.positions = new PartitionPositions(redis, config.groupId, config.checkpointLagMs);
     this.redis.on('close', () => (this.redisSuspect = true));
     this.redis.on('node error', () => (this.redisSuspect = true));
@@ -98,7 +100,7 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
         restart: payload.restart,
       }),
     );
-    await this.consumer.subscribe({ topic: this.config.scanTopic, fromBeginning: true });
+    await this.consumer.subscribe({ topic: this.config.rules.scanTopic, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -106,7 +108,7 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.flushTimer = setInterval(() => void this.flush(false), FLUSH_INTERVAL_MS);
-    this.log.info('consuming', { topic: this.config.scanTopic, group: this.config.groupId });
+    this.log.info('consuming', { topic: this.config.rules.scanTopic, group: this.config.groupId });
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {

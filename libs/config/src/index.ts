@@ -1,4 +1,6 @@
 export { ConfigError, env, parseEnv } from './env';
-export { KafkaSettings } from './kafka-settings';
+export { KafkaSettings, kafkaConnectionOf } from './kafka-settings';
+export type { KafkaConnectionSettings } from './kafka-settings';
 export { RedisSettings } from './redis-settings';
-export { RuleSettings } from './rule-settings';
+export { RuleSettings, rulesOf } from './rule-settings';
+export type { Rules } from './rule-settings';

@@ -26,3 +26,25 @@ export const KafkaSettings = z
     }
   });
 export type KafkaSettings = z.infer<typeof KafkaSettings>;
+
+export interface KafkaConnectionSettings {
+  brokers: string[];
+  clientId: string;
+  ssl: boolean;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
+export function kafkaConnectionOf(e: KafkaSettings): KafkaConnectionSettings {
+  return {
+    brokers: e.KAFKA_BROKERS,
+    clientId: e.KAFKA_CLIENT_ID,
+    ssl: e.KAFKA_SSL,
+    sasl: e.KAFKA_SASL_MECHANISM
+      ? {
+          mechanism: e.KAFKA_SASL_MECHANISM,
+          username: e.KAFKA_SASL_USERNAME ?? '',
+          password: e.KAFKA_SASL_PASSWORD ?? '',
+        }
+      : undefined,
+  };
+}

@@ -27,7 +27,8 @@ const Instant = z.string().datetime({ offset: true });
 /**
  * One revision of an alert on `handover.alerts` (SPEC section 4). Every change is a new message with
  * the same `alertId` and a higher `revision`. A CONSUMER_LAG alert is about a consumer group, not a
- * facility's hand-offs, so it is the one kind whose facilityId, shiftId, from and to may be null.
+ * facility's hand-offs, so it is the one kind whose facilityId, shiftId, from and to may be null. An
+ * ORPHAN_CLOSURE of delivery feedback has no `from`: the feedback names the route, not who handed to it.
  */
 export const Alert = z
   .object({
@@ -65,7 +66,7 @@ export const Alert = z
     }
     if (alert.kind !== 'CONSUMER_LAG') {
       for (const field of ['facilityId', 'shiftId', 'from'] as const) {
-        if (alert[field] === null) {
+        if (alert[field] === null && !(field === 'from' && alert.kind === 'ORPHAN_CLOSURE')) {
           ctx.addIssue({
             code: z.ZodIssueCode.custom,
             path: [field],

@@ -1,4 +1,6 @@
 export { createKafka } from './kafka-client';
 export type { KafkaConnection } from './kafka-client';
+export { readTopicsSince } from './topic-reader';
+export type { ReadMessage } from './topic-reader';
 export { ensureTopics } from './topics';
 export type { TopicSpec } from './topics';

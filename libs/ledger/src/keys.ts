@@ -19,6 +19,27 @@ export const ledgerKeys = {
   open: (facilityId: string, shiftId: string) => `hbm:{${facilityId}}:open:${shiftId}`,
   /** set "<itemId>|<from>|<to>" of orphaned closures ("from" is empty for a FEEDBACK) */
   orphans: (facilityId: string, shiftId: string) => `hbm:{${facilityId}}:orphans:${shiftId}`,
+  /** zset: open hand-offs with a deadline, "<shift>\t<item>|<from>|<to>\t<class>" scored by the deadline (ms) */
+  due: (facilityId: string) => `hbm:{${facilityId}}:due`,
+  /** hash: one alert's state; set: its items; set: the facility's alert ids */
+  alert: (facilityId: string, alertId: string) => `hbm:{${facilityId}}:alert:${alertId}`,
+  alertItems: (facilityId: string, alertId: string) => `hbm:{${facilityId}}:items:${alertId}`,
+  alerts: (facilityId: string) => `hbm:{${facilityId}}:alerts`,
+  /** set: alert ids and "S:<shift>" summaries changed since last published */
+  dirty: (facilityId: string) => `hbm:{${facilityId}}:dirty`,
+  /** zset: shifts not closed yet, by close time; hash: closed shift -> closed at (ms) */
+  closes: (facilityId: string) => `hbm:{${facilityId}}:closes`,
+  closed: (facilityId: string) => `hbm:{${facilityId}}:closed`,
+  /** hash: chg, pub, rev, lastAt of one shift's summary */
+  summary: (facilityId: string, shiftId: string) => `hbm:{${facilityId}}:summary:${shiftId}`,
+  /** zset: messages to publish, scored by sequence */
+  outbox: (facilityId: string) => `hbm:{${facilityId}}:outbox`,
+  /** set: every facility with ledger data (one key for the whole system) */
+  facilities: () => 'hbm:facilities',
+  /** string: which watch instance holds a shard of facilities, with a time to live */
+  watchLease: (shard: number) => `hbm:watch:lease:${shard}`,
+  /** zset: live watch instances, scored by their last heartbeat (ms) */
+  watchMembers: () => 'hbm:watch:members',
   /**
    * hash "<topic>:<partition>" -> next offset to consume, kept with the state: where a consumer of
    * `group` starts, rather than Kafka's committed offset, which Redis may be behind after losing writes.

@@ -20,6 +20,8 @@ export interface LedgerScan {
   /** shiftId of the owner facility at occurredAt, and that shift's start (ms) */
   s: string;
   ss: number;
+  /** that shift's end (ms): it closes at its end plus the grace */
+  se: number;
   c: MailClass;
   n?: ClosureCounter;
   v?: 1;
@@ -42,7 +44,7 @@ export function toLedgerScan(
   event: ScanEvent,
   offset: number,
   occurredAtMs: number,
-  shift: { shiftId: string; startMs: number },
+  shift: { shiftId: string; startMs: number; endMs: number },
 ): LedgerScan {
   const base = {
     o: offset,
@@ -51,6 +53,7 @@ export function toLedgerScan(
     id: event.eventId,
     s: shift.shiftId,
     ss: shift.startMs,
+    se: shift.endMs,
   };
   switch (event.type) {
     case 'HANDOVER':

@@ -1,10 +1,11 @@
 import type { Result } from 'ioredis';
 
+import type { MailClass } from '@app/contracts';
 import type { RedisClient } from '@app/redis';
 
 import { ledgerKeys } from './keys';
 import type { LedgerScan } from './ledger-scan';
-import { ledgerScripts } from './scripts';
+import { defineLedgerScripts } from './scripts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -17,14 +18,31 @@ declare module 'ioredis' {
       orphanWaitMs: string,
       retentionMs: string,
       events: string,
+      deadlines: string,
+      graceMs: string,
     ): Result<[string, string, string?], Context>;
-    promoteOrphans(
-      held: string,
+    tick(
+      dirty: string,
       prefix: string,
       now: string,
       limit: string,
       retentionMs: string,
-    ): Result<[number, number], Context>;
+      deadlines: string,
+      graceMs: string,
+      coalesceMs: string,
+    ): Result<[number, string[], number], Context>;
+    enqueueSummary(
+      summary: string,
+      prefix: string,
+      shiftId: string,
+      now: string,
+      chgRead: string,
+      json: string,
+      key: string,
+    ): Result<number, Context>;
+    trimOutbox(outbox: string, maxSeq: string): Result<number, Context>;
+    claimLease(lease: string, instanceId: string, ttlMs: string): Result<number, Context>;
+    releaseLease(lease: string, instanceId: string): Result<number, Context>;
   }
 }
 
@@ -51,10 +69,27 @@ export class LedgerRegressedError extends Error {
   }
 }
 
+/** Deadlines in minutes (rule 5), by hand-off kind and mail class; a missing class has none. */
+export interface Deadlines {
+  receipt: Partial<Record<MailClass, number>>;
+  feedback: Partial<Record<MailClass, number>>;
+}
+
+/** The deadlines as the scripts take them: "R|<class>" and "F|<class>" -> minutes. */
+export function deadlinesArg(deadlines: Deadlines): string {
+  const out: Record<string, number> = {};
+  for (const [mailClass, minutes] of Object.entries(deadlines.receipt)) out[`R|${mailClass}`] = minutes;
+  for (const [mailClass, minutes] of Object.entries(deadlines.feedback)) out[`F|${mailClass}`] = minutes;
+  return JSON.stringify(out);
+}
+
 export interface LedgerStoreOptions {
   orphanWaitMs: number;
   /** how long hand-off histories and shift ledgers are kept after their last change */
   retentionMs: number;
+  deadlines: Deadlines;
+  /** a shift closes at its end plus this */
+  graceMs: number;
   /** the most events one script call applies, so that one call never holds Redis for long */
   maxScansPerCall?: number;
 }
@@ -64,15 +99,17 @@ export class LedgerStore {
   /** "<facility>\t<topic>:<partition>" -> the watermark Redis last acknowledged to this process */
   private readonly seen = new Map<string, number>();
   private readonly maxScansPerCall: number;
+  private readonly deadlines: string;
+  /** facilities this process has registered in the facility index */
+  private readonly registered = new Set<string>();
 
   constructor(
     readonly redis: RedisClient,
     private readonly options: LedgerStoreOptions,
   ) {
     this.maxScansPerCall = options.maxScansPerCall ?? 500;
-    for (const script of ledgerScripts()) {
-      redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
-    }
+    this.deadlines = deadlinesArg(options.deadlines);
+    defineLedgerScripts(redis);
   }
 
   /**
@@ -110,6 +147,11 @@ export class LedgerStore {
     );
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
+    const unregistered = [...byFacility.keys()].filter((f) => !this.registered.has(f));
+    if (unregistered.length > 0) {
+      await this.redis.sadd(ledgerKeys.facilities(), ...unregistered);
+      unregistered.forEach((f) => this.registered.add(f));
+    }
     return results;
   }
 
@@ -130,6 +172,8 @@ export class LedgerStore {
       String(this.options.orphanWaitMs),
       String(this.options.retentionMs),
       JSON.stringify(scans),
+      this.deadlines,
+      String(this.options.graceMs),
     );
     if (status === 'REGRESSED') throw new LedgerRegressedError(facilityId, field, expected, Number(wm));
     this.seen.set(seenKey, Number(wm));
@@ -139,21 +183,5 @@ export class LedgerStore {
   /** Forgets what this process saw acknowledged (after a rewind, or when partitions move away). */
   forgetAcknowledged(): void {
     this.seen.clear();
-  }
-
-  /** Marks the closures of `facilityId` whose orphan wait has passed as orphans; returns how many. */
-  async promoteOrphans(
-    facilityId: string,
-    nowMs: number,
-    limit = 500,
-  ): Promise<{ promoted: number; remaining: number }> {
-    const [promoted, remaining] = await this.redis.promoteOrphans(
-      ledgerKeys.held(facilityId),
-      ledgerKeys.prefix(facilityId),
-      String(nowMs),
-      String(limit),
-      String(this.options.retentionMs),
-    );
-    return { promoted, remaining };
   }
 }

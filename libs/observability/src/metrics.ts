@@ -31,6 +31,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly alerts = new Counter({
+    name: 'handover_alerts_total',
+    help: 'Alert revisions published, by kind and status.',
+    labelNames: ['kind', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly alertDelaySeconds = new Histogram({
+    name: 'handover_alert_delay_seconds',
+    help: 'From the moment an alert condition became true to the alert revision committed on Kafka.',
+    buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly summaries = new Counter({
+    name: 'handover_shift_summaries_total',
+    help: 'Shift-close summary revisions published.',
+    registers: [this.registry],
+  });
+
   constructor(withDefaults = true) {
     if (withDefaults) collectDefaultMetrics({ register: this.registry });
   }

@@ -1,6 +1,5 @@
 --[[
-derive.lua: the canonical reading of one hand-off history, and how to move the ledger from one reading
-to another. Included by the scripts that change a history; it touches no key itself.
+derive.lua: the canonical reading of one hand-off history. Touches no key.
 
 A history holds every distinct scan of one (itemId, from, to): HANDOVERs ('H') and closures ('C': a
 RECEIPT or a FEEDBACK). Its reading walks the scans in event-time order (occurredAt, then H before C,
@@ -11,8 +10,10 @@ then eventId), never arrival order, so any arrival order of the same scans reads
   - a C right after a closure, with no H between, is a double scan of the closure (duplicates);
   - any other C waits for its H (held) until the orphan wait has passed and the watch marks it (o = 1):
     from then on it counts as an orphan in its own shift, until an H that precedes it arrives.
-Entry fields: k kind, t occurredAt ms, id eventId, s shiftId, ss shift start ms, c mail class, f from,
-n closure counter, v consent given, w orphan-wait deadline ms (wall clock), o promoted to orphan.
+Entry fields: k kind, t occurredAt ms, id eventId, s shiftId, ss shift start ms, se shift end ms,
+c mail class, f from, n closure counter, v consent given, w orphan-wait deadline ms (wall clock),
+o promoted to orphan.
+`deadlines` maps "R|<class>" (to a facility: receipt) and "F|<class>" (to a route: feedback) to minutes.
 ]]
 
 local function scanBefore(a, b)
@@ -21,16 +22,21 @@ local function scanBefore(a, b)
   return a.id < b.id
 end
 
--- Returns the reading: cnt["<shift>\t<class>|<to>|<counter>"] = n, open/orph["<shift>\t<item>|<from>|<to>"] = true,
--- shifts[shift] = start ms, heldAt = earliest orphan-wait deadline of a waiting closure (or false),
+local function isRoute(segment)
+  return string.find(segment, '/', 1, true) ~= nil
+end
+
+-- The reading: cnt["<shift>\t<class>|<to>|<counter>"] = n; open["<shift>\t<item>|<from>|<to>"] = {d = deadline ms
+-- or 0, c = class}; orph[same] = orphan-wait deadline ms; viol[same] = true (an unconsented express delivery);
+-- shifts[shift] = {ss, se}; heldAt = earliest wait deadline of a waiting closure (or false);
 -- role[eventId] = 'A' applied, 'D' duplicate, 'O' closure without its hand-off.
-local function derive(entries, item, to)
+local function derive(entries, item, to, deadlines)
   table.sort(entries, scanBefore)
-  local r = { cnt = {}, open = {}, orph = {}, shifts = {}, heldAt = false, role = {} }
+  local r = { cnt = {}, open = {}, orph = {}, viol = {}, shifts = {}, heldAt = false, role = {} }
   local function bump(e, counter)
     local k = e.s .. '\t' .. e.c .. '|' .. to .. '|' .. counter
     r.cnt[k] = (r.cnt[k] or 0) + 1
-    r.shifts[e.s] = e.ss
+    r.shifts[e.s] = { e.ss, e.se }
   end
   local opened = nil
   local lastClosure = nil
@@ -50,6 +56,7 @@ local function derive(entries, item, to)
       bump(opened, e.n)
       if opened.c == 'EXPRESS' and (e.n == 'locker' or e.n == 'pickupPoint') and e.v ~= 1 then
         bump(opened, 'unconsented')
+        r.viol[opened.s .. '\t' .. item .. '|' .. opened.f .. '|' .. to] = true
       end
       r.role[e.id] = 'A'
       lastClosure = e.t
@@ -62,7 +69,7 @@ local function derive(entries, item, to)
       r.role[e.id] = 'O'
       if e.o == 1 then
         bump(e, 'orphans')
-        r.orph[e.s .. '\t' .. item .. '|' .. e.f .. '|' .. to] = true
+        r.orph[e.s .. '\t' .. item .. '|' .. e.f .. '|' .. to] = e.w
       elseif r.heldAt == false or e.w < r.heldAt then
         r.heldAt = e.w
       end
@@ -70,64 +77,11 @@ local function derive(entries, item, to)
   end
   if opened then
     bump(opened, 'open')
-    r.open[opened.s .. '\t' .. item .. '|' .. opened.f .. '|' .. to] = true
+    local minutes = deadlines[(isRoute(to) and 'F|' or 'R|') .. opened.c]
+    r.open[opened.s .. '\t' .. item .. '|' .. opened.f .. '|' .. to] = {
+      d = minutes and (opened.t + minutes * 60000) or 0,
+      c = opened.c,
+    }
   end
   return r
-end
-
-local function splitShift(k)
-  local tab = string.find(k, '\t', 1, true)
-  return string.sub(k, 1, tab - 1), string.sub(k, tab + 1)
-end
-
--- Moves the ledger of facility `prefix` from reading `a` to reading `b` of the hand-off history `hoKey`.
--- touched[shift] = start ms collects the shifts whose keys were written.
-local function moveLedger(prefix, hoKey, a, b, touched)
-  for k, n in pairs(b.cnt) do
-    local d = n - (a.cnt[k] or 0)
-    if d ~= 0 then
-      local shift, field = splitShift(k)
-      redis.call('HINCRBY', prefix .. 'ledger:' .. shift, field, d)
-    end
-  end
-  for k, n in pairs(a.cnt) do
-    if b.cnt[k] == nil then
-      local shift, field = splitShift(k)
-      redis.call('HINCRBY', prefix .. 'ledger:' .. shift, field, -n)
-    end
-  end
-  for _, set in ipairs({ 'open', 'orph' }) do
-    local name = set == 'open' and 'open:' or 'orphans:'
-    for k in pairs(b[set]) do
-      if not a[set][k] then
-        local shift, member = splitShift(k)
-        redis.call('SADD', prefix .. name .. shift, member)
-      end
-    end
-    for k in pairs(a[set]) do
-      if not b[set][k] then
-        local shift, member = splitShift(k)
-        redis.call('SREM', prefix .. name .. shift, member)
-      end
-    end
-  end
-  if a.heldAt ~= b.heldAt then
-    if b.heldAt then
-      redis.call('ZADD', prefix .. 'held', b.heldAt, hoKey)
-    else
-      redis.call('ZREM', prefix .. 'held', hoKey)
-    end
-  end
-  for shift, ss in pairs(a.shifts) do touched[shift] = ss end
-  for shift, ss in pairs(b.shifts) do touched[shift] = ss end
-end
-
--- Registers the touched shifts in the facility's shift index and keeps their keys for `ttl` ms more.
-local function keepShifts(prefix, touched, ttl)
-  for shift, ss in pairs(touched) do
-    redis.call('ZADD', prefix .. 'shifts', ss, shift)
-    redis.call('PEXPIRE', prefix .. 'ledger:' .. shift, ttl)
-    redis.call('PEXPIRE', prefix .. 'open:' .. shift, ttl)
-    redis.call('PEXPIRE', prefix .. 'orphans:' .. shift, ttl)
-  end
 end

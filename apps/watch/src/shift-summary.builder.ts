@@ -1,0 +1,31 @@
+import type { Shift } from '@app/calendar';
+import { type ShiftSummary } from '@app/contracts';
+import { zeroCounters, type ShiftLedger } from '@app/ledger';
+
+/** The most item ids a summary lists per kind: keeps it well under Kafka's 1 MB message; counts stay exact. */
+export const MAX_SUMMARY_ITEMS = 10_000;
+
+/** A shift-close summary (SPEC section 5) of a closed shift's ledger, with `revision` 0 for the store to set. */
+export function buildShiftSummary(ledger: ShiftLedger, shift: Shift, closedAtMs: number): ShiftSummary {
+  const ids = (refs: { itemId: string }[]) =>
+    [...new Set(refs.map((r) => r.itemId))].sort().slice(0, MAX_SUMMARY_ITEMS);
+  return {
+    facilityId: ledger.facilityId,
+    shiftId: ledger.shiftId,
+    start: new Date(shift.startMs).toISOString(),
+    end: new Date(shift.endMs).toISOString(),
+    closedAt: new Date(closedAtMs).toISOString(),
+    revision: 0,
+    balanced: ledger.totals.open === 0 && ledger.totals.orphans === 0,
+    totals: ledger.totals,
+    byClass: {
+      EXPRESS: ledger.byClass.EXPRESS ?? zeroCounters(),
+      PARCEL: ledger.byClass.PARCEL ?? zeroCounters(),
+      LETTER: ledger.byClass.LETTER ?? zeroCounters(),
+    },
+    bySegment: ledger.bySegment,
+    openItems: ids(ledger.openItems),
+    orphanItems: ids(ledger.orphanItems),
+    violations: ledger.violations,
+  };
+}

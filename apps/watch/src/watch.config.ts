@@ -1,0 +1,67 @@
+import { hostname } from 'node:os';
+
+import { z } from 'zod';
+
+import {
+  env,
+  kafkaConnectionOf,
+  KafkaSettings,
+  parseEnv,
+  RedisSettings,
+  RuleSettings,
+  rulesOf,
+  type KafkaConnectionSettings,
+  type Rules,
+} from '@app/config';
+import { DefaultTopic } from '@app/contracts';
+import { LOG_LEVELS } from '@app/observability';
+
+/** The watch's environment, parsed once at start-up. */
+export const WatchEnv = z.intersection(
+  z.intersection(KafkaSettings, RedisSettings),
+  RuleSettings.extend({
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    ALERTS_TOPIC: env.string(DefaultTopic.alerts),
+    SUMMARIES_TOPIC: env.string(DefaultTopic.shiftSummaries),
+    OUTPUT_TOPIC_PARTITIONS: env.int(6, 1, 10_000),
+    /** facilities are split into this many shards; each is watched by one instance at a time */
+    WATCH_SHARDS: env.int(16, 1, 1_024),
+    WATCH_TICK_MS: env.int(500, 50, 60_000),
+    /** how long a shard stays with an instance that stopped renewing it */
+    WATCH_LEASE_SECONDS: env.int(10, 2, 600),
+    WATCH_INSTANCE_ID: env.optionalString(),
+  }),
+);
+export type WatchEnv = z.infer<typeof WatchEnv>;
+
+export interface WatchConfig {
+  logLevel: WatchEnv['LOG_LEVEL'];
+  kafka: KafkaConnectionSettings;
+  redis: { url: string; clusterNodes: string[] };
+  rules: Rules;
+  alertsTopic: string;
+  summariesTopic: string;
+  outputTopicPartitions: number;
+  shards: number;
+  tickMs: number;
+  leaseMs: number;
+  instanceId: string;
+}
+
+export function loadWatchConfig(source: NodeJS.ProcessEnv = process.env): WatchConfig {
+  const e = parseEnv(WatchEnv, source);
+  return {
+    logLevel: e.LOG_LEVEL,
+    kafka: kafkaConnectionOf(e),
+    redis: { url: e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES },
+    rules: rulesOf(e),
+    alertsTopic: e.ALERTS_TOPIC,
+    summariesTopic: e.SUMMARIES_TOPIC,
+    outputTopicPartitions: e.OUTPUT_TOPIC_PARTITIONS,
+    shards: e.WATCH_SHARDS,
+    tickMs: e.WATCH_TICK_MS,
+    leaseMs: e.WATCH_LEASE_SECONDS * 1000,
+    instanceId:
+      e.WATCH_INSTANCE_ID ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+  };
+}

@@ -1,0 +1,2 @@
+export { runService } from './run-service';
+export type { ServiceDefinition } from './run-service';

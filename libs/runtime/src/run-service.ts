@@ -1,0 +1,78 @@
+import 'reflect-metadata';
+
+import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+
+import { ConfigError } from '@app/config';
+import { JsonLogger, type LogLevel } from '@app/observability';
+
+export interface ServiceDefinition<C extends { logLevel: LogLevel }> {
+  name: string;
+  /** parses the environment; throws ConfigError on bad settings */
+  loadConfig(): C;
+  /** work before the Nest context is built (creating topics, say); nothing is consumed yet */
+  prepare?(config: C, logger: JsonLogger): Promise<void>;
+  module(config: C, logger: JsonLogger): DynamicModule;
+}
+
+/**
+ * Runs a service as operators expect: a bad setting stops it at start with one line per problem (exit
+ * 78); logs are JSON lines; SIGTERM or Ctrl-C lets it finish what it has in hand and exit 0 within 30 s.
+ * (Nest's own shutdown hooks re-raise the signal, so the process would not exit 0.)
+ */
+export function runService<C extends { logLevel: LogLevel }>(service: ServiceDefinition<C>): void {
+  let app: INestApplicationContext | undefined;
+  let starting = false; // the Nest context is being built: work may begin any moment
+  let closing = false;
+
+  const shutdown = (signal: NodeJS.Signals, logger: JsonLogger): void => {
+    if (closing) return;
+    closing = true;
+    logger.info('shutting down', { signal });
+    if (!app && !starting) process.exit(0); // nothing started yet, nothing to finish
+    setTimeout(() => {
+      logger.error('shutdown took longer than 25 s; exiting');
+      process.exit(1);
+    }, 25_000).unref();
+    if (!app) return; // the bootstrap closes it as soon as it is built
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+
+  const bootstrap = async (): Promise<void> => {
+    let config: C;
+    try {
+      config = service.loadConfig();
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        for (const problem of error.problems) process.stderr.write(`config: ${problem}\n`);
+        process.exit(78); // EX_CONFIG
+      }
+      throw error;
+    }
+    const logger = new JsonLogger(config.logLevel, service.name);
+    process.on('SIGTERM', (s) => shutdown(s, logger));
+    process.on('SIGINT', (s) => shutdown(s, logger));
+    await service.prepare?.(config, logger);
+    starting = true;
+    const context = await NestFactory.createApplicationContext(service.module(config, logger), { logger });
+    await context.init();
+    app = context;
+    if (closing) {
+      closing = false;
+      shutdown('SIGTERM', logger);
+    }
+  };
+
+  bootstrap().catch((error: unknown) => {
+    process.stderr.write(
+      `${service.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}
