@@ -12,6 +12,7 @@ import {
   type DayMessage,
   type PostalDay,
   type ShiftTruth,
+  zeroCounters,
 } from '@app/simulation';
 
 import { seededRandom } from './helpers/scenario';
@@ -81,18 +82,7 @@ function expectedTruth(truth: ShiftTruth, extra: { mailClass: string; to: string
     t.byClass[mailClass as keyof ShiftTruth['byClass']].duplicates++;
     let segment = t.bySegment.find((s) => s.to === to);
     if (!segment) {
-      segment = {
-        to,
-        handedOut: 0,
-        received: 0,
-        delivered: 0,
-        locker: 0,
-        pickupPoint: 0,
-        returned: 0,
-        open: 0,
-        orphans: 0,
-        duplicates: 0,
-      };
+      segment = { to, ...zeroCounters() };
       t.bySegment.push(segment);
     }
     segment.duplicates++;

@@ -10,6 +10,8 @@ interface Partition {
   kept: number | null;
   /** the next offset to commit to Kafka, if not committed yet */
   toCommit: number | null;
+  /** where the consumer was last sent, until a batch from there is applied */
+  sought: number | null;
 }
 
 /**
@@ -30,7 +32,8 @@ export class PartitionPositions {
   private get(topic: string, partition: number): Partition {
     const key = `${topic}:${partition}`;
     let p = this.partitions.get(key);
-    if (!p) this.partitions.set(key, (p = { next: null, recent: [], kept: null, toCommit: null }));
+    if (!p)
+      this.partitions.set(key, (p = { next: null, recent: [], kept: null, toCommit: null, sought: null }));
     return p;
   }
 
@@ -47,9 +50,21 @@ export class PartitionPositions {
     return p.next;
   }
 
+  /**
+   * True the first time the consumer must be sent to `offset` (its batch starts elsewhere); false when it
+   * was sent there already and Kafka still starts elsewhere (offsets gone): then it goes on from there.
+   */
+  seekOnce(topic: string, partition: number, offset: number): boolean {
+    const p = this.get(topic, partition);
+    if (p.sought === offset) return false;
+    p.sought = offset;
+    return true;
+  }
+
   /** Records that everything up to `lastOffset` is applied and acknowledged by Redis. */
   applied(topic: string, partition: number, lastOffset: number, nowMs: number): void {
     const p = this.get(topic, partition);
+    p.sought = null;
     p.next = lastOffset + 1;
     p.recent.push({ next: p.next, at: nowMs });
     p.toCommit = p.next;

@@ -7,6 +7,7 @@ import {
 import {
   KafkaJSError,
   Partitioners,
+  type Admin,
   type Consumer,
   type EachBatchPayload,
   type Kafka,
@@ -50,11 +51,12 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   private stopping = false;
   private inFlight = 0;
   private flushTimer?: NodeJS.Timeout;
+  private admin?: Admin;
   private progress = { since: Date.now(), scans: 0, deadLetters: 0 };
 
   constructor(
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
-    @Inject(KAFKA) kafka: Kafka,
+    @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(REDIS) private readonly redis: RedisClient,
     private readonly ledger: LedgerStore,
     private readonly intake: ScanIntake,
@@ -123,15 +125,29 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       }
       const epoch = this.epoch;
 
-      // 1. Start where the ledger stands, not where Kafka's committed offset says.
-      const next = await this.positions.expectedNext(topic, partition);
-      if (next !== null && Number(batch.firstOffset()) > next) {
+      // 1. Start where the ledger stands, not where Kafka's committed offset says; where Redis keeps no
+      //    position (a new Redis, or one that lost everything), from the earliest offset Kafka still has.
+      const kept = await this.positions.expectedNext(topic, partition);
+      const next = kept ?? (await this.earliestOffset(topic, partition));
+      const first = Number(batch.firstOffset());
+      if (first !== next && this.positions.seekOnce(topic, partition, next)) {
         this.consumer.seek({ topic, partition, offset: String(next) });
         return;
       }
-      const messages =
-        next === null ? batch.messages : batch.messages.filter((m) => Number(m.offset) >= next);
-      if (messages.length === 0) return;
+      if (first > next) {
+        // sought there already: the offsets between are gone (retention) or are transaction markers
+        this.log.warn('offsets missing on Kafka; going on from the first one there', {
+          topic,
+          partition,
+          from: next,
+          to: first,
+        });
+      }
+      const messages = batch.messages.filter((m) => Number(m.offset) >= next);
+      if (messages.length === 0) {
+        resolveOffset(batch.lastOffset()); // all applied already
+        return;
+      }
 
       // 2. Parse.
       const now = Date.now();
@@ -230,6 +246,13 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
     this.log.warn('rewound to the positions kept in Redis', { why, partitions: Object.fromEntries(kept) });
   }
 
+  private async earliestOffset(topic: string, partition: number): Promise<number> {
+    this.admin ??= this.kafka.admin();
+    await this.admin.connect();
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return Number(offsets.find((o) => o.partition === partition)?.low ?? 0);
+  }
+
   private forget(): void {
     this.epoch++;
     this.positions.forgetAll();
@@ -294,6 +317,7 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
     await this.flush(true);
     await this.consumer.disconnect();
     await this.producer.disconnect();
+    await this.admin?.disconnect();
     this.log.info('stopped', { inFlight: this.inFlight });
   }
 }

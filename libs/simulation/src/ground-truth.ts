@@ -1,10 +1,10 @@
 import type { FacilityCalendar } from '@app/calendar';
-import type {
+import {
   DeadLetterReason,
-  FeedbackOutcome,
-  LedgerCounters,
   MailClass,
-  SegmentCounters,
+  type FeedbackOutcome,
+  type LedgerCounters,
+  type SegmentCounters,
 } from '@app/contracts';
 
 export const COUNTER_NAMES = [
@@ -20,16 +20,8 @@ export const COUNTER_NAMES = [
 ] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
-const MAIL_CLASSES: readonly MailClass[] = ['EXPRESS', 'PARCEL', 'LETTER'];
-const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = [
-  'INVALID_JSON',
-  'SCHEMA',
-  'BAD_ITEM_ID',
-  'FUTURE_TIMESTAMP',
-  'UNKNOWN_FACILITY',
-  'TOO_LATE',
-  'OVERSIZE',
-];
+const MAIL_CLASSES: readonly MailClass[] = MailClass.options;
+const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = DeadLetterReason.options;
 
 /**
  * What the ledger of one (owner facility, shift) must hold once every scan of the day is applied and
@@ -250,17 +242,7 @@ const COUNTER_INDEX = Object.fromEntries(COUNTER_NAMES.map((name, i) => [name, i
 >;
 
 export function zeroCounters(): LedgerCounters {
-  return {
-    handedOut: 0,
-    received: 0,
-    delivered: 0,
-    locker: 0,
-    pickupPoint: 0,
-    returned: 0,
-    open: 0,
-    orphans: 0,
-    duplicates: 0,
-  };
+  return Object.fromEntries(COUNTER_NAMES.map((name) => [name, 0])) as LedgerCounters;
 }
 
 function compare(a: string, b: string): number {

@@ -2,7 +2,7 @@ export { diffShift } from './compare-shift';
 export type { ReportedShift } from './compare-shift';
 export { DEFAULT_SHUFFLE_WINDOW_MS, inOrder, shuffled } from './delivery-order';
 export type { ShuffleOptions } from './delivery-order';
-export { COUNTER_NAMES } from './ground-truth';
+export { COUNTER_NAMES, zeroCounters } from './ground-truth';
 export type {
   CounterName,
   DayTally,
