@@ -6,7 +6,8 @@
  *   HBM_TEST_ROOT (where fault tests put their own servers, so the teardown stops those too)
  * The same facts go to a JSON file in os.tmpdir() named after this jest process, which the teardown
  * reads; a later run uses it to stop servers a killed run (Ctrl-C) left behind.
- * HBM_KEEP_TEST_DATA=1 keeps the run root (logs, data) after the run.
+ * HBM_KEEP_TEST_DATA=1 keeps the run root (logs, data) after the run. It also sets LEDGER_METRICS_PORT
+ * and WATCH_METRICS_PORT to 0 for the services the tests start.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -113,6 +114,10 @@ export default async function globalSetup(): Promise<void> {
     TEST_REDIS_URL: run.redis.url,
     TEST_REDIS_PORT: String(redisPort),
     TEST_REDIS_DATA_DIR: redisDir,
+    // services started by tests serve /metrics and /health on a free port unless a test names one, so
+    // that two watches of one test, or a developer's `npm start`, do not fight over 9464 and 9465
+    LEDGER_METRICS_PORT: '0',
+    WATCH_METRICS_PORT: '0',
   });
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
 Ledger consumer and watch starting (JSON logs in ${logDir}); alerts are printed here as they fire.
   Feed it:        npm run produce -- deploy/local/sample-scans.jsonl
   See the ledger: npm run ledger:show -- ZJ-HZ-DS07
+  Metrics:        http://localhost:${env.LEDGER_METRICS_PORT || 9464}/metrics (ledger), http://localhost:${env.WATCH_METRICS_PORT || 9465}/metrics (watch); /health/ready on both
   Stop:           Ctrl-C
 `);
 

@@ -29,6 +29,8 @@ export const LedgerEnv = z.intersection(
     PARTITIONS_CONSUMED_CONCURRENTLY: env.int(2, 1, 64),
     /** how long the group waits for a silent member (a crashed one) before giving its partitions away */
     KAFKA_SESSION_TIMEOUT_SECONDS: env.int(30, 6, 300),
+    /** GET /metrics, /health/live and /health/ready; 0: a free port */
+    LEDGER_METRICS_PORT: env.int(9464, 0, 65_535),
   }),
 );
 export type LedgerEnv = z.infer<typeof LedgerEnv>;
@@ -44,6 +46,7 @@ export interface LedgerConfig {
   checkpointLagMs: number;
   partitionsConsumedConcurrently: number;
   sessionTimeoutMs: number;
+  metricsPort: number;
 }
 
 export function loadLedgerConfig(source: NodeJS.ProcessEnv = process.env): LedgerConfig {
@@ -59,5 +62,6 @@ export function loadLedgerConfig(source: NodeJS.ProcessEnv = process.env): Ledge
     checkpointLagMs: e.CHECKPOINT_LAG_SECONDS * 1000,
     partitionsConsumedConcurrently: e.PARTITIONS_CONSUMED_CONCURRENTLY,
     sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_SECONDS * 1000,
+    metricsPort: e.LEDGER_METRICS_PORT,
   };
 }

@@ -2,7 +2,7 @@ import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '
 import type { Kafka } from 'kafkajs';
 
 import { FacilityCalendar } from '@app/calendar';
-import { createKafka } from '@app/kafka';
+import { createKafka, KafkaProbe } from '@app/kafka';
 import { LedgerStore } from '@app/ledger';
 import { JsonLogger, Metrics } from '@app/observability';
 import { createRedisClient, type RedisClient } from '@app/redis';
@@ -14,9 +14,12 @@ import { ScanIntake } from './scan-intake';
 
 @Module({})
 export class LedgerModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
+  constructor(
+    @Inject(REDIS) private readonly redis: RedisClient,
+    private readonly kafkaProbe: KafkaProbe,
+  ) {}
 
-  static forRoot(config: LedgerConfig, logger: JsonLogger, metrics = new Metrics()): DynamicModule {
+  static forRoot(config: LedgerConfig, logger: JsonLogger, metrics = new Metrics('ledger')): DynamicModule {
     return {
       module: LedgerModule,
       providers: [
@@ -24,6 +27,7 @@ export class LedgerModule implements OnApplicationShutdown {
         { provide: JsonLogger, useValue: logger },
         { provide: Metrics, useValue: metrics },
         { provide: KAFKA, useFactory: (): Kafka => createKafka(config.kafka, logger) },
+        { provide: KafkaProbe, inject: [KAFKA], useFactory: (kafka: Kafka) => new KafkaProbe(kafka) },
         {
           provide: REDIS,
           useFactory: async (): Promise<RedisClient> => {
@@ -59,6 +63,7 @@ export class LedgerModule implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.kafkaProbe.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -1,11 +1,15 @@
-import { createKafka, ensureTopics } from '@app/kafka';
+import { createKafka, ensureTopics, KafkaProbe } from '@app/kafka';
+import { redisAnswers, type RedisClient } from '@app/redis';
 import { runService } from '@app/runtime';
 
 import { loadLedgerConfig } from './ledger.config';
 import { LedgerModule } from './ledger.module';
+import { REDIS } from './ledger.tokens';
+import { ScanConsumer } from './scan-consumer';
 
 runService({
   name: 'ledger',
+  metrics: 'ledger',
   loadConfig: () => loadLedgerConfig(),
   async prepare(config, logger) {
     const admin = createKafka(config.kafka, logger).admin();
@@ -17,5 +21,16 @@ runService({
     await admin.disconnect();
     if (created.length > 0) logger.info('created topics', { topics: created });
   },
-  module: (config, logger) => LedgerModule.forRoot(config, logger),
+  module: (config, logger, metrics) => LedgerModule.forRoot(config, logger, metrics),
+  readiness(app, config) {
+    const kafka = app.get(KafkaProbe);
+    const redis = app.get<symbol, RedisClient>(REDIS);
+    const { membership } = app.get(ScanConsumer);
+    return {
+      kafka: () => kafka.reachable(),
+      redis: () => redisAnswers(redis),
+      // silent for a session timeout, the member is out of the group anyway
+      consumer: () => membership.isActive(Date.now(), config.sessionTimeoutMs),
+    };
+  },
 });

@@ -19,6 +19,7 @@ import { JsonLogger, Metrics } from '@app/observability';
 import type { RedisClient } from '@app/redis';
 
 import { DeadLetterPublisher, type DeadLetter } from './dead-letters';
+import { GroupMembership } from './group-membership';
 import { LEDGER_CONFIG, KAFKA, REDIS } from './ledger.tokens';
 import type { LedgerConfig } from './ledger.config';
 import { PartitionPositions } from './partition-positions';
@@ -44,6 +45,8 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly producer: Producer;
   private readonly deadLetters: DeadLetterPublisher;
   private readonly positions: PartitionPositions;
+  /** for the readiness check: joined, and fetching or heartbeating */
+  readonly membership = new GroupMembership();
   private assigned = new Set<string>();
   /** bumped on every rebalance and rewind: a batch begun under an older epoch records nothing */
   private epoch = 0;
@@ -87,6 +90,7 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     await this.producer.connect();
     await this.consumer.connect();
+    this.membership.follow(this.consumer);
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.assigned = new Set(
         Object.entries(payload.memberAssignment).flatMap(([topic, parts]) =>

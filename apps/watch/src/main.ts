@@ -1,11 +1,15 @@
-import { createKafka, ensureTopics } from '@app/kafka';
+import { createKafka, ensureTopics, KafkaProbe } from '@app/kafka';
+import { redisAnswers, type RedisClient } from '@app/redis';
 import { runService } from '@app/runtime';
 
 import { loadWatchConfig } from './watch.config';
 import { WatchModule } from './watch.module';
+import { WatchService } from './watch.service';
+import { REDIS } from './watch.tokens';
 
 runService({
   name: 'watch',
+  metrics: 'watch',
   loadConfig: () => loadWatchConfig(),
   async prepare(config, logger) {
     const admin = createKafka(config.kafka, logger).admin();
@@ -21,5 +25,15 @@ runService({
     await admin.disconnect();
     if (created.length > 0) logger.info('created topics', { topics: created });
   },
-  module: (config, logger) => WatchModule.forRoot(config, logger),
+  module: (config, logger, metrics) => WatchModule.forRoot(config, logger, metrics),
+  readiness(app) {
+    const kafka = app.get(KafkaProbe);
+    const redis = app.get<symbol, RedisClient>(REDIS);
+    const watch = app.get(WatchService);
+    return {
+      kafka: () => kafka.reachable(),
+      redis: () => redisAnswers(redis),
+      watch: () => watch.roundsAreRecent(Date.now()),
+    };
+  },
 });

@@ -30,6 +30,10 @@ export const WatchEnv = z.intersection(
     /** how long a shard stays with an instance that stopped renewing it */
     WATCH_LEASE_SECONDS: env.int(10, 2, 600),
     WATCH_INSTANCE_ID: env.optionalString(),
+    /** GET /metrics, /health/live and /health/ready; 0: a free port */
+    WATCH_METRICS_PORT: env.int(9465, 0, 65_535),
+    /** how often handover_open_handoffs is counted (two Redis commands per facility held) */
+    WATCH_OPEN_HANDOFFS_SECONDS: env.int(15, 1, 3_600),
   }),
 );
 export type WatchEnv = z.infer<typeof WatchEnv>;
@@ -46,6 +50,8 @@ export interface WatchConfig {
   tickMs: number;
   leaseMs: number;
   instanceId: string;
+  metricsPort: number;
+  openHandOffsEveryMs: number;
 }
 
 export function loadWatchConfig(source: NodeJS.ProcessEnv = process.env): WatchConfig {
@@ -63,5 +69,7 @@ export function loadWatchConfig(source: NodeJS.ProcessEnv = process.env): WatchC
     leaseMs: e.WATCH_LEASE_SECONDS * 1000,
     instanceId:
       e.WATCH_INSTANCE_ID ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    metricsPort: e.WATCH_METRICS_PORT,
+    openHandOffsEveryMs: e.WATCH_OPEN_HANDOFFS_SECONDS * 1000,
   };
 }

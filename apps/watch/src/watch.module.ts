@@ -1,7 +1,8 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
 
 import { FacilityCalendar } from '@app/calendar';
-import { createKafka } from '@app/kafka';
+import { createKafka, KafkaProbe } from '@app/kafka';
 import { WatchStore } from '@app/ledger';
 import { JsonLogger, Metrics } from '@app/observability';
 import { createRedisClient, type RedisClient } from '@app/redis';
@@ -12,9 +13,12 @@ import { KAFKA, REDIS, WATCH_CONFIG } from './watch.tokens';
 
 @Module({})
 export class WatchModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
+  constructor(
+    @Inject(REDIS) private readonly redis: RedisClient,
+    private readonly kafkaProbe: KafkaProbe,
+  ) {}
 
-  static forRoot(config: WatchConfig, logger: JsonLogger, metrics = new Metrics()): DynamicModule {
+  static forRoot(config: WatchConfig, logger: JsonLogger, metrics = new Metrics('watch')): DynamicModule {
     return {
       module: WatchModule,
       providers: [
@@ -22,6 +26,7 @@ export class WatchModule implements OnApplicationShutdown {
         { provide: JsonLogger, useValue: logger },
         { provide: Metrics, useValue: metrics },
         { provide: KAFKA, useFactory: () => createKafka(config.kafka, logger) },
+        { provide: KafkaProbe, inject: [KAFKA], useFactory: (kafka: Kafka) => new KafkaProbe(kafka) },
         {
           provide: REDIS,
           useFactory: async (): Promise<RedisClient> => {
@@ -52,6 +57,7 @@ export class WatchModule implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.kafkaProbe.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

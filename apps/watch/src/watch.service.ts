@@ -12,6 +12,7 @@ import { readShiftLedger, ShardLeases, shardOf, WatchStore } from '@app/ledger';
 import { JsonLogger, Metrics } from '@app/observability';
 import type { RedisClient } from '@app/redis';
 
+import { countOpenHandOffs } from './open-hand-offs';
 import { ShardPublisher } from './shard-publisher';
 import { buildShiftSummary } from './shift-summary.builder';
 import type { WatchConfig } from './watch.config';
@@ -34,6 +35,9 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
   private timer?: NodeJS.Timeout;
   private running: Promise<void> = Promise.resolve();
   private stopping = false;
+  private lastRoundAt = 0;
+  private openTimer?: NodeJS.Timeout;
+  private counting = false;
 
   constructor(
     @Inject(WATCH_CONFIG) private readonly config: WatchConfig,
@@ -55,13 +59,25 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
       tickMs: this.config.tickMs,
     });
     this.schedule(0);
+    this.openTimer = setInterval(() => void this.countOpenHandOffs(), this.config.openHandOffsEveryMs);
+  }
+
+  /**
+   * For the readiness check: a round completed lately. A round that takes longer than a lease, or keeps
+   * failing for that long, loses the shards anyway.
+   */
+  roundsAreRecent(nowMs: number): boolean {
+    return nowMs - this.lastRoundAt <= Math.max(this.config.leaseMs, 3 * this.config.tickMs);
   }
 
   private schedule(delayMs: number): void {
     if (this.stopping) return;
     this.timer = setTimeout(() => {
       this.running = this.round().then(
-        (more) => this.schedule(more ? 0 : this.config.tickMs),
+        (more) => {
+          this.lastRoundAt = Date.now();
+          this.schedule(more ? 0 : this.config.tickMs);
+        },
         (error: unknown) => {
           this.log.warn('watch round failed; retrying', { error: (error as Error).message });
           this.schedule(Math.min(this.config.tickMs * 4, 5_000));
@@ -140,10 +156,25 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
     this.facilitiesReadAt = now;
   }
 
+  /** handover_open_handoffs, off the rounds' path: it must not delay an alert. */
+  private async countOpenHandOffs(): Promise<void> {
+    if (this.counting) return;
+    this.counting = true;
+    try {
+      const held = [...this.publishers.keys()].flatMap((shard) => this.facilitiesByShard.get(shard) ?? []);
+      this.metrics.openHandOffs.set(await countOpenHandOffs(this.store.redis, held));
+    } catch (error) {
+      this.log.warn('could not count open hand-offs', { error: (error as Error).message });
+    } finally {
+      this.counting = false;
+    }
+  }
+
   /** SIGTERM: finish the round in hand, publish what is due, give the shards back. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
+    clearInterval(this.openTimer);
     await this.running.catch(() => undefined);
     for (const publisher of this.publishers.values()) {
       await publisher.publish(this.facilitiesByShard.get(publisher.shard) ?? []).catch(() => undefined);

@@ -1,3 +1,12 @@
 export { JsonLogger, LOG_LEVELS } from './logger';
 export type { LogLevel } from './logger';
 export { Metrics } from './metrics';
+export type { MetricsOwner } from './metrics';
+export { startOpsServer } from './ops-server';
+export type {
+  OpsServer,
+  OpsServerOptions,
+  ReadinessCheck,
+  ReadinessChecks,
+  ReadinessReport,
+} from './ops-server';

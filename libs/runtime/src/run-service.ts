@@ -4,30 +4,51 @@ import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
 import { ConfigError } from '@app/config';
-import { JsonLogger, type LogLevel } from '@app/observability';
+import {
+  JsonLogger,
+  Metrics,
+  startOpsServer,
+  type LogLevel,
+  type MetricsOwner,
+  type OpsServer,
+  type ReadinessChecks,
+} from '@app/observability';
 
-export interface ServiceDefinition<C extends { logLevel: LogLevel }> {
+export interface ServiceDefinition<C extends { logLevel: LogLevel; metricsPort: number }> {
   name: string;
+  /** whose series of SPEC section 9 its /metrics exports */
+  metrics: MetricsOwner;
   /** parses the environment; throws ConfigError on bad settings */
   loadConfig(): C;
   /** work before the Nest context is built (creating topics, say); nothing is consumed yet */
   prepare?(config: C, logger: JsonLogger): Promise<void>;
-  module(config: C, logger: JsonLogger): DynamicModule;
+  module(config: C, logger: JsonLogger, metrics: Metrics): DynamicModule;
+  /**
+   * What GET /health/ready checks while the service runs, by name, from its built context: Kafka,
+   * Redis, its main loop. Before the context runs and once shutdown begins, the check `service` is down.
+   */
+  readiness(app: INestApplicationContext, config: C): ReadinessChecks;
 }
 
 /**
  * Runs a service as operators expect: a bad setting stops it at start with one line per problem (exit
- * 78); logs are JSON lines; SIGTERM or Ctrl-C lets it finish what it has in hand and exit 0 within 30 s.
+ * 78); logs are JSON lines; /metrics and /health are served on `metricsPort` from the start; SIGTERM
+ * or Ctrl-C lets it finish what it has in hand and exit 0 within 30 s.
  * (Nest's own shutdown hooks re-raise the signal, so the process would not exit 0.)
  */
-export function runService<C extends { logLevel: LogLevel }>(service: ServiceDefinition<C>): void {
+export function runService<C extends { logLevel: LogLevel; metricsPort: number }>(
+  service: ServiceDefinition<C>,
+): void {
   let app: INestApplicationContext | undefined;
+  let ops: OpsServer | undefined;
   let starting = false; // the Nest context is being built: work may begin any moment
+  let running = false;
   let closing = false;
 
   const shutdown = (signal: NodeJS.Signals, logger: JsonLogger): void => {
     if (closing) return;
     closing = true;
+    running = false;
     logger.info('shutting down', { signal });
     if (!app && !starting) process.exit(0); // nothing started yet, nothing to finish
     setTimeout(() => {
@@ -35,13 +56,16 @@ export function runService<C extends { logLevel: LogLevel }>(service: ServiceDef
       process.exit(1);
     }, 25_000).unref();
     if (!app) return; // the bootstrap closes it as soon as it is built
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', { error: String(error) });
-        process.exit(1);
-      },
-    );
+    app
+      .close()
+      .then(() => ops?.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error('shutdown failed', { error: String(error) });
+          process.exit(1);
+        },
+      );
   };
 
   const bootstrap = async (): Promise<void> => {
@@ -58,14 +82,29 @@ export function runService<C extends { logLevel: LogLevel }>(service: ServiceDef
     const logger = new JsonLogger(config.logLevel, service.name);
     process.on('SIGTERM', (s) => shutdown(s, logger));
     process.on('SIGINT', (s) => shutdown(s, logger));
+
+    const metrics = new Metrics(service.metrics);
+    let checks: ReadinessChecks = {};
+    ops = await startOpsServer({
+      port: config.metricsPort,
+      metrics,
+      readiness: () => ({ service: () => running, ...checks }),
+    });
+    logger.info(`serving metrics and health on ${ops.url}`, { port: ops.port });
+
     await service.prepare?.(config, logger);
     starting = true;
-    const context = await NestFactory.createApplicationContext(service.module(config, logger), { logger });
+    const context = await NestFactory.createApplicationContext(service.module(config, logger, metrics), {
+      logger,
+    });
     await context.init();
     app = context;
+    checks = service.readiness(context, config);
     if (closing) {
       closing = false;
       shutdown('SIGTERM', logger);
+    } else {
+      running = true;
     }
   };
 
