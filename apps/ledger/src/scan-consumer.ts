@@ -51,6 +51,8 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   /** bumped on every rebalance and rewind: a batch begun under an older epoch records nothing */
   private epoch = 0;
   private redisSuspect = false;
+  /** the flush timer is rewinding (see tick) */
+  private rewinding = false;
   private stopping = false;
   private inFlight = 0;
   private flushTimer?: NodeJS.Timeout;
@@ -85,6 +87,8 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
     this.positions = new PartitionPositions(redis, config.groupId, config.checkpointLagMs);
     this.redis.on('close', () => (this.redisSuspect = true));
     this.redis.on('node error', () => (this.redisSuspect = true));
+    // Redis Cluster: a node's connection ended; the node may come back without its last writes
+    this.redis.on('-node', () => (this.redisSuspect = true));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -113,7 +117,7 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.flushTimer = setInterval(() => void this.flush(false), FLUSH_INTERVAL_MS);
+    this.flushTimer = setInterval(() => void this.tick(), FLUSH_INTERVAL_MS);
     this.log.info('consuming', { topic: this.config.rules.scanTopic, group: this.config.groupId });
   }
 
@@ -263,8 +267,29 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
     this.ledger.forgetAcknowledged();
   }
 
+  /**
+   * Every second: rewind if Redis went away and no batch has come since to do it (a quiet topic: what
+   * Redis lost must not wait for the next scan to be applied again), then keep and commit positions.
+   */
+  private async tick(): Promise<void> {
+    if (this.redisSuspect && this.inFlight === 0 && !this.rewinding && !this.stopping) {
+      this.rewinding = true;
+      try {
+        await this.rewind('the Redis connection was lost', async () => undefined);
+      } catch (error) {
+        this.redisSuspect = true;
+        this.log.warn('could not rewind; retrying', { error: (error as Error).message });
+      } finally {
+        this.rewinding = false;
+      }
+    }
+    await this.flush(false);
+  }
+
   private async flush(final: boolean): Promise<void> {
     this.reportProgress();
+    // Until the rewind, keep no position: offsets Redis acknowledged before it went away may be lost.
+    if (this.redisSuspect) return;
     try {
       const commits = await this.positions.flush(Date.now(), final, this.assigned);
       if (commits.length === 0) return;
