@@ -2,47 +2,28 @@ import { hostname } from 'node:os';
 
 import { z } from 'zod';
 
-import {
-  env,
-  kafkaConnectionOf,
-  KafkaSettings,
-  parseEnv,
-  RedisSettings,
-  RuleSettings,
-  rulesOf,
-  type KafkaConnectionSettings,
-  type Rules,
-} from '@app/config';
+import { env, parseEnv, serviceConfigOf, serviceSettings, type ServiceConfig } from '@app/config';
 import { DefaultTopic } from '@app/contracts';
-import { LOG_LEVELS } from '@app/observability';
 
 /** The watch's environment, parsed once at start-up. */
-export const WatchEnv = z.intersection(
-  z.intersection(KafkaSettings, RedisSettings),
-  RuleSettings.extend({
-    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-    ALERTS_TOPIC: env.string(DefaultTopic.alerts),
-    SUMMARIES_TOPIC: env.string(DefaultTopic.shiftSummaries),
-    OUTPUT_TOPIC_PARTITIONS: env.int(6, 1, 10_000),
-    /** facilities are split into this many shards; each is watched by one instance at a time */
-    WATCH_SHARDS: env.int(16, 1, 1_024),
-    WATCH_TICK_MS: env.int(500, 50, 60_000),
-    /** how long a shard stays with an instance that stopped renewing it */
-    WATCH_LEASE_SECONDS: env.int(10, 2, 600),
-    WATCH_INSTANCE_ID: env.optionalString(),
-    /** GET /metrics, /health/live and /health/ready; 0: a free port */
-    WATCH_METRICS_PORT: env.int(9465, 0, 65_535),
-    /** how often handover_open_handoffs is counted (two Redis commands per facility held) */
-    WATCH_OPEN_HANDOFFS_SECONDS: env.int(15, 1, 3_600),
-  }),
-);
+export const WatchEnv = serviceSettings({
+  ALERTS_TOPIC: env.string(DefaultTopic.alerts),
+  SUMMARIES_TOPIC: env.string(DefaultTopic.shiftSummaries),
+  OUTPUT_TOPIC_PARTITIONS: env.int(6, 1, 10_000),
+  /** facilities are split into this many shards; each is watched by one instance at a time */
+  WATCH_SHARDS: env.int(16, 1, 1_024),
+  WATCH_TICK_MS: env.int(500, 50, 60_000),
+  /** how long a shard stays with an instance that stopped renewing it */
+  WATCH_LEASE_SECONDS: env.int(10, 2, 600),
+  WATCH_INSTANCE_ID: env.optionalString(),
+  /** GET /metrics, /health/live and /health/ready; 0: a free port */
+  WATCH_METRICS_PORT: env.int(9465, 0, 65_535),
+  /** how often handover_open_handoffs is counted (two Redis commands per facility held) */
+  WATCH_OPEN_HANDOFFS_SECONDS: env.int(15, 1, 3_600),
+});
 export type WatchEnv = z.infer<typeof WatchEnv>;
 
-export interface WatchConfig {
-  logLevel: WatchEnv['LOG_LEVEL'];
-  kafka: KafkaConnectionSettings;
-  redis: { url: string; clusterNodes: string[] };
-  rules: Rules;
+export interface WatchConfig extends ServiceConfig {
   alertsTopic: string;
   summariesTopic: string;
   outputTopicPartitions: number;
@@ -57,10 +38,7 @@ export interface WatchConfig {
 export function loadWatchConfig(source: NodeJS.ProcessEnv = process.env): WatchConfig {
   const e = parseEnv(WatchEnv, source);
   return {
-    logLevel: e.LOG_LEVEL,
-    kafka: kafkaConnectionOf(e),
-    redis: { url: e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES },
-    rules: rulesOf(e),
+    ...serviceConfigOf(e),
     alertsTopic: e.ALERTS_TOPIC,
     summariesTopic: e.SUMMARIES_TOPIC,
     outputTopicPartitions: e.OUTPUT_TOPIC_PARTITIONS,
