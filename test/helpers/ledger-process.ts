@@ -16,7 +16,7 @@ export class ServiceProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly child: ChildProcess;
 
-  constructor(app: 'ledger' | 'watch', env: Record<string, string>) {
+  constructor(app: 'ledger' | 'watch' | 'api' | 'notifier' | 'lag-monitor', env: Record<string, string>) {
     this.child = spawn(process.execPath, ['-r', './deploy/local/register.js', `apps/${app}/src/main.ts`], {
       cwd: root,
       env: {

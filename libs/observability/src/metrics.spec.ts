@@ -31,10 +31,10 @@ describe('the metrics of a service', () => {
     expect(text).not.toContain('handover_events_total');
   });
 
-  it('declares the deliveries counter for the API service, which delivers to subscribers', async () => {
-    const text = await new Metrics('api', { defaults: false }).registry.metrics();
+  it('declares the deliveries counter for the notifier, which delivers to subscribers', async () => {
+    const text = await new Metrics('notifier', { defaults: false }).registry.metrics();
     expect(text).toContain('# TYPE handover_deliveries_total counter');
-    expect(await sampleNames(new Metrics('api', { defaults: false }))).toEqual(new Set());
+    expect(await sampleNames(new Metrics('notifier', { defaults: false }))).toEqual(new Set());
   });
 
   it('counts into a series its registry does not export without failing', async () => {

@@ -10,7 +10,7 @@ import {
 } from '@app/contracts';
 
 /** The service whose series a registry exports; each series of SPEC section 9 has one owner. */
-export type MetricsOwner = 'ledger' | 'watch' | 'api';
+export type MetricsOwner = 'ledger' | 'watch' | 'api' | 'notifier' | 'lag';
 
 const SCAN_TYPES = [HandoverEvent, ReceiptEvent, FeedbackEvent].map((schema) => schema.shape.type.value);
 /** what the ledger makes of a parsed scan (a re-delivered offset, skipped, is not counted) */
@@ -84,7 +84,7 @@ export class Metrics {
     registers: [],
   });
 
-  // api: alert and summary deliveries to subscribers (SPEC section 6), with the subscriptions to come
+  // notifier: alert and summary deliveries to subscribers (SPEC section 6)
 
   readonly deliveries = new Counter({
     name: 'handover_deliveries_total',
@@ -100,7 +100,9 @@ export class Metrics {
     const owned: Record<MetricsOwner, Metric[]> = {
       ledger: [this.events, this.deadLetters, this.applySeconds, this.rewinds],
       watch: [this.alerts, this.alertDelaySeconds, this.summaries, this.openHandOffs],
-      api: [this.deliveries],
+      api: [],
+      notifier: [this.deliveries],
+      lag: [],
     };
     for (const metric of owned[owner]) this.registry.registerMetric(metric);
     if (owner === 'ledger') {
