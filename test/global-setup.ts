@@ -78,7 +78,8 @@ export default async function globalSetup(): Promise<void> {
   const redisDir = path.join(root, 'redis');
   const [kafka, redis] = await Promise.allSettled([
     startKafka({ port: kafkaPort, controllerPort, dataDir: kafkaDir }),
-    startRedis({ port: redisPort, dataDir: redisDir }),
+    // tests pick their own database numbers (up to 61 so far): Redis has 16 unless told
+    startRedis({ port: redisPort, dataDir: redisDir, extraArgs: ['--databases', '128'] }),
   ]);
   if (kafka.status === 'rejected' || redis.status === 'rejected') {
     // jest skips the teardown when the setup throws: clean up here.
