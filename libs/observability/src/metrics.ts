@@ -84,12 +84,99 @@ export class Metrics {
     registers: [],
   });
 
+  // api
+
+  readonly httpRequestSeconds = new Histogram({
+    name: 'handover_api_request_seconds',
+    help: 'HTTP API requests, by method, route template and status class (2xx, 4xx, 5xx); the alert stream is not timed.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [],
+  });
+
+  readonly sseClients = new Gauge({
+    name: 'handover_api_sse_clients',
+    help: 'Open GET /api/v1/alerts/stream connections of this API instance.',
+    registers: [],
+  });
+
+  readonly viewMessages = new Counter({
+    name: 'handover_api_view_messages_total',
+    help: 'Alert and summary revisions the API consumed into its views, by view and result (applied, stale, invalid).',
+    labelNames: ['view', 'result'] as const,
+    registers: [],
+  });
+
+  // lag monitor (SPEC section 8): one series per sampled group and partition
+
+  readonly consumerGroupLag = new Gauge({
+    name: 'kafka_consumergroup_lag',
+    help: 'Messages between the log end and the committed offset of a consumer group, per partition.',
+    labelNames: ['group', 'topic', 'partition'] as const,
+    registers: [],
+  });
+
+  readonly consumerGroupLagSeconds = new Gauge({
+    name: 'kafka_consumergroup_lag_seconds',
+    help:
+      'Age of the oldest unconsumed message of a consumer group, per partition, estimated from the ' +
+      'sampled log end offsets (interpolated between samples).',
+    labelNames: ['group', 'topic', 'partition'] as const,
+    registers: [],
+  });
+
+  readonly consumerGroupStatus = new Gauge({
+    name: 'kafka_consumergroup_status',
+    help: 'Lag status of a consumer group over the sliding window: 1 for the current status (OK, WARN, STALL, STOP), 0 for the others.',
+    labelNames: ['group', 'status'] as const,
+    registers: [],
+  });
+
+  readonly consumerGroupMembers = new Gauge({
+    name: 'kafka_consumergroup_members',
+    help: 'Live members of a consumer group at the last sample.',
+    labelNames: ['group'] as const,
+    registers: [],
+  });
+
+  readonly lagSamples = new Counter({
+    name: 'handover_lag_samples_total',
+    help: 'Samples of the consumer groups taken by the active lag monitor, by result (ok, failed).',
+    labelNames: ['result'] as const,
+    registers: [],
+  });
+
+  readonly lagLastSampleSeconds = new Gauge({
+    name: 'handover_lag_last_sample_timestamp_seconds',
+    help: 'Unix time of the last sample the lag monitor took or, before its first one, read back from Redis.',
+    registers: [],
+  });
+
   // notifier: alert and summary deliveries to subscribers (SPEC section 6)
 
   readonly deliveries = new Counter({
     name: 'handover_deliveries_total',
     help: 'Deliveries of alerts and summaries to subscribers, by channel and result.',
     labelNames: ['channel', 'result'] as const,
+    registers: [],
+  });
+
+  readonly deliveriesEnqueued = new Counter({
+    name: 'handover_notifier_enqueued_total',
+    help: 'Alert and summary revisions queued for a subscriber (once per revision and subscription), by channel.',
+    labelNames: ['channel'] as const,
+    registers: [],
+  });
+
+  readonly pendingDeliveries = new Gauge({
+    name: 'handover_notifier_pending_deliveries',
+    help: 'Deliveries queued in Redis and not yet acknowledged by their receiver, over every subscription.',
+    registers: [],
+  });
+
+  readonly failingSubscriptions = new Gauge({
+    name: 'handover_notifier_failing_subscriptions',
+    help: 'Subscriptions whose last delivery attempt failed (their receiver is down or refuses).',
     registers: [],
   });
 
@@ -100,9 +187,17 @@ export class Metrics {
     const owned: Record<MetricsOwner, Metric[]> = {
       ledger: [this.events, this.deadLetters, this.applySeconds, this.rewinds],
       watch: [this.alerts, this.alertDelaySeconds, this.summaries, this.openHandOffs],
-      api: [],
-      notifier: [this.deliveries],
-      lag: [],
+      api: [this.httpRequestSeconds, this.sseClients, this.viewMessages],
+      notifier: [this.deliveries, this.deliveriesEnqueued, this.pendingDeliveries, this.failingSubscriptions],
+      lag: [
+        this.consumerGroupLag,
+        this.consumerGroupLagSeconds,
+        this.consumerGroupStatus,
+        this.consumerGroupMembers,
+        this.lagSamples,
+        this.lagLastSampleSeconds,
+        this.alerts,
+      ],
     };
     for (const metric of owned[owner]) this.registry.registerMetric(metric);
     if (owner === 'ledger') {
@@ -115,6 +210,15 @@ export class Metrics {
     if (owner === 'watch') {
       for (const kind of AlertKind.options)
         for (const status of AlertStatus.options) this.alerts.labels({ kind, status }).inc(0);
+    }
+    if (owner === 'api') {
+      for (const view of ['alerts', 'summaries'])
+        for (const result of ['applied', 'stale', 'invalid'])
+          this.viewMessages.labels({ view, result }).inc(0);
+    }
+    if (owner === 'lag') {
+      for (const result of ['ok', 'failed']) this.lagSamples.labels({ result }).inc(0);
+      for (const status of AlertStatus.options) this.alerts.labels({ kind: 'CONSUMER_LAG', status }).inc(0);
     }
     // deliveries: the channels and results are initialised by the sender, which comes with subscriptions
     if (defaults) collectDefaultMetrics({ register: this.registry });
