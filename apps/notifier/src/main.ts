@@ -1,0 +1,43 @@
+import { createKafka, ensureTopics, KafkaProbe } from '@app/kafka';
+import { redisAnswers, type RedisClient } from '@app/redis';
+import { runService } from '@app/runtime';
+
+import { DeliverySender } from './delivery-sender';
+import { MessageFanOut } from './message-fan-out';
+import { loadNotifierConfig } from './notifier.config';
+import { NotifierModule } from './notifier.module';
+import { REDIS } from './notifier.tokens';
+
+runService({
+  name: 'notifier',
+  metrics: 'notifier',
+  loadConfig: () => loadNotifierConfig(),
+  async prepare(config, logger) {
+    // the topics are the watch's; made here too so that the notifier may start first
+    const admin = createKafka(config.kafka, logger).admin();
+    await admin.connect();
+    const created = await ensureTopics(admin, [
+      { topic: config.alertsTopic, numPartitions: config.outputTopicPartitions },
+      {
+        topic: config.summariesTopic,
+        numPartitions: config.outputTopicPartitions,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
+    ]);
+    await admin.disconnect();
+    if (created.length > 0) logger.info('created topics', { topics: created });
+  },
+  module: (config, logger, metrics) => NotifierModule.forRoot(config, logger, metrics),
+  readiness(app) {
+    const kafka = app.get(KafkaProbe);
+    const redis = app.get<symbol, RedisClient>(REDIS);
+    const fanOut = app.get(MessageFanOut);
+    const sender = app.get(DeliverySender);
+    return {
+      kafka: () => kafka.reachable(),
+      redis: () => redisAnswers(redis),
+      consumer: () => fanOut.isActive(Date.now()),
+      sender: () => sender.pollsAreRecent(Date.now()),
+    };
+  },
+});

@@ -1,0 +1,162 @@
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+
+import { Alert, ShiftSummary } from '@app/contracts';
+import { JsonLogger, Metrics } from '@app/observability';
+import { DeliveryQueue, SubscriptionStore, wants, type DeliveryMessage } from '@app/subscriptions';
+
+import { retryDelayMs } from './backoff';
+import type { NotifierConfig } from './notifier.config';
+import { KAFKA, NOTIFIER_CONFIG } from './notifier.tokens';
+
+/** A message as published on Kafka, with the broker's timestamp. */
+interface Published {
+  message: DeliveryMessage;
+  atMs: number;
+}
+
+/**
+ * The notifier's intake. For each batch of alert and summary revisions: parse, find the subscriptions
+ * that want each one, enqueue it in their durable queues in Redis (once per revision and subscription,
+ * so a Kafka redelivery is harmless), and only then resolve the offsets for Kafka to commit. While
+ * Redis refuses, the batch is retried with backoff and nothing is committed.
+ */
+@Injectable()
+export class MessageFanOut implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log: JsonLogger;
+  private readonly consumer: Consumer;
+  private joined = false;
+  private lastSignOfLife = 0;
+  private stopping = false;
+
+  constructor(
+    @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
+    @Inject(KAFKA) kafka: Kafka,
+    private readonly store: SubscriptionStore,
+    private readonly queue: DeliveryQueue,
+    private readonly metrics: Metrics,
+    logger: JsonLogger,
+  ) {
+    this.log = logger.child('fan-out');
+    this.consumer = kafka.consumer({
+      groupId: config.groupId,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, config.sessionTimeoutMs / 3),
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { GROUP_JOIN, HEARTBEAT, FETCH, END_BATCH_PROCESS, REBALANCING, CRASH, STOP } =
+      this.consumer.events;
+    const alive = () => (this.lastSignOfLife = Date.now());
+    this.consumer.on(GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      alive();
+      this.log.info('partitions assigned', { assignment: payload.memberAssignment });
+    });
+    for (const event of [HEARTBEAT, FETCH, END_BATCH_PROCESS] as const) this.consumer.on(event, alive);
+    for (const event of [REBALANCING, CRASH, STOP] as const)
+      this.consumer.on(event, () => (this.joined = false));
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topics: [this.config.alertsTopic, this.config.summariesTopic],
+      fromBeginning: this.config.fromBeginning,
+    });
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.log.info('consuming', {
+      topics: [this.config.alertsTopic, this.config.summariesTopic],
+      group: this.config.groupId,
+    });
+  }
+
+  /** For the readiness check: in the group, with a fetch or heartbeat lately. */
+  isActive(nowMs: number): boolean {
+    return this.joined && nowMs - this.lastSignOfLife <= 30_000;
+  }
+
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+    commitOffsetsIfNecessary,
+  }: EachBatchPayload): Promise<void> {
+    const messages = batch.messages.flatMap((m) => this.parse(batch.topic, m));
+    for (let attempt = 1; ; attempt++) {
+      if (this.stopping || !isRunning() || isStale()) return;
+      try {
+        await this.fanOut(messages);
+        break;
+      } catch (error) {
+        const waitMs = retryDelayMs(attempt, 250, 5_000);
+        this.log.warn('could not queue deliveries in Redis; retrying', {
+          error: (error as Error).message,
+          topic: batch.topic,
+          partition: batch.partition,
+          waitMs,
+        });
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        await heartbeat().catch(() => undefined);
+      }
+    }
+    resolveOffset(batch.lastOffset());
+    await commitOffsetsIfNecessary();
+    await heartbeat();
+  }
+
+  private parse(topic: string, message: KafkaMessage): Published[] {
+    if (message.value === null) return []; // a tombstone on the compacted summaries topic
+    let json: unknown;
+    try {
+      json = JSON.parse(message.value.toString('utf8'));
+    } catch {
+      this.log.warn('skipped a message that is not JSON', { topic, offset: message.offset });
+      return [];
+    }
+    if (topic === this.config.alertsTopic) {
+      const alert = Alert.safeParse(json);
+      if (alert.success)
+        return [{ message: { type: 'alert', alert: alert.data }, atMs: Number(message.timestamp) }];
+    } else {
+      const summary = ShiftSummary.safeParse(json);
+      if (summary.success)
+        return [{ message: { type: 'summary', summary: summary.data }, atMs: Number(message.timestamp) }];
+    }
+    this.log.warn('skipped a message that does not match its schema', { topic, offset: message.offset });
+    return [];
+  }
+
+  /**
+   * Every subscription (read afresh: one just created gets what comes next) gets what it wants of what
+   * was published after it was created, so that a group reading a topic from its beginning (a first
+   * start, or offsets never committed before a crash) sends nobody old news and loses nothing new.
+   */
+  private async fanOut(published: Published[]): Promise<void> {
+    if (published.length === 0) return;
+    const now = Date.now();
+    for (const sub of await this.store.listWithSecrets()) {
+      const since = Date.parse(sub.createdAt);
+      const wanted = published.filter((p) => p.atMs >= since && wants(sub, p.message)).map((p) => p.message);
+      if (wanted.length === 0) continue;
+      const added = await this.queue.enqueue(sub.id, wanted, now);
+      if (added > 0) this.metrics.deliveriesEnqueued.labels({ channel: sub.channel }).inc(added);
+    }
+  }
+
+  /** SIGTERM: the batch in hand finishes (or gives up, uncommitted), then the consumer leaves its group. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect();
+    this.log.info('stopped consuming');
+  }
+}

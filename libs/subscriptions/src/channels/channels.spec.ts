@@ -1,0 +1,210 @@
+import { createHmac } from 'node:crypto';
+
+import { MAX_ALERT_ITEMS } from '@app/contracts';
+
+import { alertOf, deliveryOf, subscriptionOf, summaryOf } from '../testing/fixtures';
+
+import { alertmanager } from './alertmanager';
+import { dingtalk, dingtalkSign } from './dingtalk';
+import { feishu, feishuSign } from './feishu';
+import { packMarkdown, truncateUtf8 } from './format';
+import { webhook, webhookSignature } from './webhook';
+import { wecom, WECOM_MAX_CONTENT_BYTES } from './wecom';
+
+const now = new Date('2026-11-27T06:00:00.000Z');
+const alertDelivery = (revision: number, extra = {}) =>
+  deliveryOf({ type: 'alert', alert: alertOf({ revision, ...extra }) }, revision);
+
+describe('webhook', () => {
+  it('signs the exact body bytes with the secret', () => {
+    const sub = subscriptionOf({ secret: 's3cret' });
+    const req = webhook.request(sub, [alertDelivery(1)], now);
+    const expected = createHmac('sha256', 's3cret').update(Buffer.from(req.body, 'utf8')).digest('hex');
+    expect(req.headers['x-signature']).toBe(`sha256=${expected}`);
+    expect(webhookSignature('s3cret', req.body)).toBe(`sha256=${expected}`);
+  });
+
+  it('carries every due delivery in queue order, with its id', () => {
+    const due = [
+      alertDelivery(1),
+      deliveryOf({ type: 'summary', summary: summaryOf() }, 2),
+      alertDelivery(2),
+    ];
+    const req = webhook.request(subscriptionOf(), due, now);
+    const body = JSON.parse(req.body) as { deliveries: { id: string; type: string }[] };
+    expect(body.deliveries.map((d) => d.id)).toEqual(due.map((d) => d.id));
+    expect(body.deliveries.map((d) => d.type)).toEqual(['alert', 'summary', 'alert']);
+    expect(req.deliveryIds).toEqual(due.map((d) => d.id));
+  });
+
+  it('sends no signature header without a secret, and takes any 2xx as delivered', () => {
+    const req = webhook.request(subscriptionOf({ secret: undefined }), [alertDelivery(1)], now);
+    expect(req.headers['x-signature']).toBeUndefined();
+    expect(webhook.failureOf({ status: 204, body: '' })).toBeNull();
+    expect(webhook.failureOf({ status: 503, body: '' })).toBe('HTTP 503');
+  });
+});
+
+describe('dingtalk', () => {
+  it('puts timestamp (ms) and the URL-encoded sign on the robot URL', () => {
+    const sub = subscriptionOf({
+      channel: 'dingtalk',
+      url: 'https://oapi.dingtalk.com/robot/send?access_token=abc',
+    });
+    const req = dingtalk.request(sub, [alertDelivery(1)], now);
+    const url = new URL(req.url);
+    expect(url.searchParams.get('access_token')).toBe('abc');
+    expect(url.searchParams.get('timestamp')).toBe(String(now.getTime()));
+    const expected = createHmac('sha256', 'SECtest').update(`${now.getTime()}\nSECtest`).digest('base64');
+    expect(url.searchParams.get('sign')).toBe(expected);
+    expect(req.url).toContain(`sign=${encodeURIComponent(expected).replace(/%20/g, '+')}`);
+    expect(dingtalkSign('SECtest', now.getTime())).toBe(expected);
+  });
+
+  it('sends a markdown message with a title and text', () => {
+    const req = dingtalk.request(subscriptionOf({ channel: 'dingtalk' }), [alertDelivery(3)], now);
+    const body = JSON.parse(req.body) as { msgtype: string; markdown: { title: string; text: string } };
+    expect(body.msgtype).toBe('markdown');
+    expect(body.markdown.title).toContain('反馈超时');
+    expect(body.markdown.text).toContain('rev 3');
+    expect(body.markdown.text).toContain('EA123456785CN');
+  });
+
+  it('fails on a non-zero errcode, such as sending too fast', () => {
+    expect(dingtalk.failureOf({ status: 200, body: '{"errcode":0,"errmsg":"ok"}' })).toBeNull();
+    expect(
+      dingtalk.failureOf({ status: 200, body: '{"errcode":130101,"errmsg":"send too fast"}' }),
+    ).toContain('130101');
+    expect(dingtalk.failureOf({ status: 200, body: 'oops' })).toContain('not a JSON reply');
+  });
+});
+
+describe('wecom', () => {
+  it('keeps a merged message within 4,096 bytes and leaves the rest for the next one', () => {
+    const due = Array.from({ length: 200 }, (_, i) => alertDelivery(i + 1, { text: '未闭环 '.repeat(10) }));
+    const req = wecom.request(subscriptionOf({ channel: 'wecom' }), due, now);
+    const body = JSON.parse(req.body) as { msgtype: string; markdown: { content: string } };
+    expect(body.msgtype).toBe('markdown');
+    expect(Buffer.byteLength(body.markdown.content, 'utf8')).toBeLessThanOrEqual(WECOM_MAX_CONTENT_BYTES);
+    expect(req.deliveryIds.length).toBeGreaterThan(1);
+    expect(req.deliveryIds.length).toBeLessThan(200);
+    expect(body.markdown.content).toContain(`and ${200 - req.deliveryIds.length} more`);
+    for (const id of req.deliveryIds) expect(body.markdown.content).toContain(`rev ${id.split('|').pop()})`);
+  });
+
+  it('cuts a single delivery too long for the limit without splitting a character', () => {
+    const items = Array.from({ length: MAX_ALERT_ITEMS }, (_, i) => `EA${String(i).padStart(8, '0')}5CN`);
+    const text = '包裹'.repeat(3_000);
+    const req = wecom.request(
+      subscriptionOf({ channel: 'wecom' }),
+      [alertDelivery(1, { items, itemCount: 5_000, text })],
+      now,
+    );
+    const content = (JSON.parse(req.body) as { markdown: { content: string } }).markdown.content;
+    expect(Buffer.byteLength(content, 'utf8')).toBeLessThanOrEqual(WECOM_MAX_CONTENT_BYTES);
+    expect(content).not.toContain('\uFFFD');
+    expect(req.deliveryIds).toHaveLength(1);
+  });
+});
+
+describe('truncateUtf8', () => {
+  it('never cuts a multibyte character in two', () => {
+    for (let max = 0; max <= 12; max++) {
+      const cut = truncateUtf8('a包裹😀b', max);
+      expect(Buffer.byteLength(cut, 'utf8')).toBeLessThanOrEqual(max);
+      expect('a包裹😀b'.startsWith(cut)).toBe(true);
+    }
+  });
+});
+
+describe('feishu', () => {
+  it('signs with timestamp (s) and sign in the body, keyed by timestamp and secret over nothing', () => {
+    const req = feishu.request(subscriptionOf({ channel: 'feishu' }), [alertDelivery(1)], now);
+    const body = JSON.parse(req.body) as { timestamp: string; sign: string; msg_type: string };
+    const seconds = Math.floor(now.getTime() / 1000);
+    expect(body.timestamp).toBe(String(seconds));
+    const expected = createHmac('sha256', `${seconds}\nSECtest`).update(Buffer.alloc(0)).digest('base64');
+    expect(body.sign).toBe(expected);
+    expect(feishuSign('SECtest', seconds)).toBe(expected);
+    expect(body.msg_type).toBe('interactive');
+  });
+
+  it('fails on a non-zero code', () => {
+    expect(feishu.failureOf({ status: 200, body: '{"code":0,"msg":"success","data":{}}' })).toBeNull();
+    expect(feishu.failureOf({ status: 200, body: '{"code":19021,"msg":"sign match fail"}' })).toContain(
+      '19021',
+    );
+  });
+});
+
+describe('alertmanager', () => {
+  const am = alertmanager({ publicBaseUrl: 'https://handover.example/', firingHoldMs: 3_600_000 });
+
+  it('posts an array of alerts with labels, annotations and a generator URL to /api/v2/alerts', () => {
+    const req = am.request(
+      subscriptionOf({ channel: 'alertmanager', url: 'http://am:9093/' }),
+      [alertDelivery(2)],
+      now,
+    );
+    expect(req.url).toBe('http://am:9093/api/v2/alerts');
+    const [alert] = JSON.parse(req.body) as {
+      labels: Record<string, string>;
+      annotations: Record<string, string>;
+      startsAt: string;
+      endsAt: string;
+      generatorURL: string;
+    }[];
+    expect(alert.labels).toEqual({
+      alertname: 'FEEDBACK_OVERDUE',
+      alertId: alertOf().alertId,
+      severity: 'critical',
+      facility: 'ZJ-HZ-DS07',
+      shift: '2026-11-27/AM',
+      from: 'ZJ-HZ-DS07',
+      to: 'ZJ-HZ-DS07/R03',
+    });
+    expect(alert.annotations.summary).toBe(alertOf().text);
+    expect(alert.annotations.items).toBe('EA123456785CN, EB000000014CN');
+    expect(alert.startsAt).toBe(alertOf().startsAt);
+    expect(alert.endsAt).toBe('2026-11-27T07:00:00.000Z');
+    expect(alert.generatorURL).toBe(
+      `https://handover.example/api/v1/alerts/${encodeURIComponent(alertOf().alertId)}`,
+    );
+  });
+
+  it('ends a RESOLVED alert at its endsAt and leaves out labels that are null', () => {
+    const lag = alertOf({
+      kind: 'CONSUMER_LAG',
+      alertId: 'CONSUMER_LAG|hbm-ledger',
+      severity: 'warning',
+      facilityId: null,
+      shiftId: null,
+      from: null,
+      to: null,
+      status: 'RESOLVED',
+      endsAt: '2026-11-27T05:30:00.000Z',
+    });
+    const req = am.request(
+      subscriptionOf({ channel: 'alertmanager' }),
+      [deliveryOf({ type: 'alert', alert: lag })],
+      now,
+    );
+    const [alert] = JSON.parse(req.body) as { labels: Record<string, string>; endsAt: string }[];
+    expect(Object.keys(alert.labels).sort()).toEqual(['alertId', 'alertname', 'severity']);
+    expect(alert.endsAt).toBe('2026-11-27T05:30:00.000Z');
+  });
+});
+
+describe('packMarkdown', () => {
+  it('merges many deliveries into one message, most important first', () => {
+    const due = [
+      alertDelivery(1, { status: 'RESOLVED', endsAt: '2026-11-27T05:00:00.000Z' }),
+      alertDelivery(2, { severity: 'warning' }),
+      deliveryOf({ type: 'summary', summary: summaryOf() }, 3),
+      alertDelivery(4),
+    ];
+    const packed = packMarkdown(due, 20_000);
+    expect(packed.title).toContain('4 updates');
+    expect(packed.deliveryIds).toEqual([due[3].id, due[1].id, due[2].id, due[0].id]);
+  });
+});

@@ -1,0 +1,16 @@
+export { Channel, StoredSubscription, SubscriptionInput, SubscriptionRequest } from './subscription';
+export type { DeliveryState, Subscription } from './subscription';
+export { SubscriptionStore } from './subscription-store';
+export { DeliveryMessage, dedupKeyOf, deliveryIdOf, revisionOf, wants } from './delivery';
+export type { Delivery } from './delivery';
+export { DeliveryQueue } from './delivery-queue';
+export { subscriptionKeys } from './keys';
+export { channelFormats } from './channels';
+export type { ChannelFormat, ChannelReply, ChannelRequest } from './channels/channel';
+export type { AlertmanagerOptions } from './channels/alertmanager';
+export { alertmanagerAlertOf } from './channels/alertmanager';
+export { dingtalkSign } from './channels/dingtalk';
+export { feishuSign } from './channels/feishu';
+export { webhookSignature } from './channels/webhook';
+export { KIND_LABEL, packMarkdown, truncateUtf8 } from './channels/format';
+export { WECOM_MAX_CONTENT_BYTES } from './channels/wecom';
