@@ -8,3 +8,5 @@ export type { Counter, Counters, HandOffRef, SegmentCounters, ShiftLedger } from
 export { WatchStore } from './watch-store';
 export type { OutboxEntry, WatchStoreOptions } from './watch-store';
 export { ShardLeases, shardOf } from './shard-leases';
+export { AlertActions } from './alert-actions';
+export type { AckOutcome, ResolveOutcome } from './alert-actions';

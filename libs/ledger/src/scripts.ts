@@ -25,6 +25,8 @@ export function ledgerScripts(): LedgerScript[] {
     'trimOutbox-1.lua',
     'claimLease-1.lua',
     'releaseLease-1.lua',
+    'ackAlert-1.lua',
+    'resolveAlert-1.lua',
   ];
   return files.map((file) => {
     const [, name, keys] = /^(\w+)-(\d+)\.lua$/.exec(file) as RegExpExecArray;

@@ -20,6 +20,8 @@ export interface OpsServerOptions {
   readiness: () => ReadinessChecks;
   /** a check that has not answered in this time is down */
   checkTimeoutMs?: number;
+  /** answers every other path (an HTTP service's own routes, on the same port); default: 404 */
+  otherRoutes?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 export interface OpsServer {
@@ -55,7 +57,10 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
-    if (!ROUTES.has(path)) return send(res, 404, error('NOT_FOUND', `no ${path} here`));
+    if (!ROUTES.has(path)) {
+      if (options.otherRoutes) return options.otherRoutes(req, res);
+      return send(res, 404, error('NOT_FOUND', `no ${path} here`));
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return send(res, 405, error('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`));

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
@@ -28,6 +30,12 @@ export interface ServiceDefinition<C extends { logLevel: LogLevel; metricsPort: 
    * Redis, its main loop. Before the context runs and once shutdown begins, the check `service` is down.
    */
   readiness(app: INestApplicationContext, config: C): ReadinessChecks;
+  /**
+   * An HTTP service: the module is a Nest application (Express) whose routes answer on `metricsPort`
+   * beside /metrics and /health/*, from the same server. Until it has started, and once shutdown
+   * begins, its routes answer 503.
+   */
+  http?: boolean;
 }
 
 /**
@@ -41,6 +49,7 @@ export function runService<C extends { logLevel: LogLevel; metricsPort: number }
 ): void {
   let app: INestApplicationContext | undefined;
   let ops: OpsServer | undefined;
+  let routes: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   let starting = false; // the Nest context is being built: work may begin any moment
   let running = false;
   let closing = false;
@@ -49,6 +58,7 @@ export function runService<C extends { logLevel: LogLevel; metricsPort: number }
     if (closing) return;
     closing = true;
     running = false;
+    routes = undefined;
     logger.info('shutting down', { signal });
     if (!app && !starting) process.exit(0); // nothing started yet, nothing to finish
     setTimeout(() => {
@@ -89,15 +99,27 @@ export function runService<C extends { logLevel: LogLevel; metricsPort: number }
       port: config.metricsPort,
       metrics,
       readiness: () => ({ service: () => running, ...checks }),
+      otherRoutes: service.http ? (req, res) => (routes ? routes(req, res) : unavailable(res)) : undefined,
     });
     logger.info(`serving metrics and health on ${ops.url}`, { port: ops.port });
 
     await service.prepare?.(config, logger);
     starting = true;
-    const context = await NestFactory.createApplicationContext(service.module(config, logger, metrics), {
-      logger,
-    });
-    await context.init();
+    const module = service.module(config, logger, metrics);
+    let context: INestApplicationContext;
+    let handler: typeof routes;
+    if (service.http) {
+      // loaded only here: the services without HTTP routes do not load Express
+      const { ExpressAdapter } = await import('@nestjs/platform-express');
+      const adapter = new ExpressAdapter();
+      const nest = await NestFactory.create(module, adapter, { logger });
+      await nest.init();
+      context = nest;
+      handler = adapter.getInstance();
+    } else {
+      context = await NestFactory.createApplicationContext(module, { logger });
+      await context.init();
+    }
     app = context;
     checks = service.readiness(context, config);
     if (closing) {
@@ -105,6 +127,7 @@ export function runService<C extends { logLevel: LogLevel; metricsPort: number }
       shutdown('SIGTERM', logger);
     } else {
       running = true;
+      routes = handler;
     }
   };
 
@@ -114,4 +137,12 @@ export function runService<C extends { logLevel: LogLevel; metricsPort: number }
     );
     process.exit(1);
   });
+}
+
+function unavailable(res: ServerResponse): void {
+  const body = JSON.stringify({
+    error: { code: 'UNAVAILABLE', message: 'the service is starting or shutting down' },
+  });
+  res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': '1' });
+  res.end(body);
 }

@@ -118,12 +118,15 @@ local function publishAlert(prefix, id, now, deadlines)
     nExpress = tonumber(a.nExpress)
     items = redis.call('SORT', prefix .. 'items:' .. id, 'ALPHA', 'LIMIT', 0, 1000)
   end
+  -- an acknowledgement (ackAlert-1.lua) waiting for its revision: there is one, changed or not
+  local ack = a.ack
   local want = (n > 0) and 'FIRING' or (status == 'FIRING' and 'RESOLVED' or nil)
+  if want == nil and ack and status == 'RESOLVED' then want = status end
   if want == nil then
-    redis.call('HDEL', key, 'cond')
+    redis.call('HDEL', key, 'cond', 'ack')
     return 0
   end
-  if want == status and tonumber(a.n) == n and (kind == 'SHIFT_UNBALANCED' or want == 'RESOLVED') then
+  if not ack and want == status and tonumber(a.n) == n and (kind == 'SHIFT_UNBALANCED' or want == 'RESOLVED') then
     redis.call('HDEL', key, 'cond')
     return 0
   end
@@ -135,11 +138,13 @@ local function publishAlert(prefix, id, now, deadlines)
     startsAt = cond
     ackBy = ''
   end
+  if ack then ackBy = ack end
   startsAt = startsAt or cond
-  local endsAt = want == 'RESOLVED' and now or nil
+  local endsAt = nil
+  if want == 'RESOLVED' then endsAt = (status == 'RESOLVED' and tonumber(a.endsAt or '')) or now end
   redis.call('HSET', key, 'status', want, 'rev', rev, 'n', n, 'startsAt', string.format('%d', startsAt),
     'updatedAt', string.format('%d', now), 'endsAt', endsAt and string.format('%d', endsAt) or '', 'ackBy', ackBy)
-  redis.call('HDEL', key, 'cond')
+  redis.call('HDEL', key, 'cond', 'ack')
   local severity = severityOf[kind]
   if severity == nil then severity = nExpress > 0 and 'critical' or 'warning' end
   local json = '{"alertId":' .. cjson.encode(id) ..

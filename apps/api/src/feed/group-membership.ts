@@ -1,0 +1,27 @@
+import type { Consumer } from 'kafkajs';
+
+/**
+ * Whether the consumer is at work in its group, for the readiness check: joined (and not since
+ * crashed, stopped or rebalancing), with a fetch, heartbeat or finished batch lately.
+ */
+export class GroupMembership {
+  private joined = false;
+  private lastSignOfLife = 0;
+
+  follow(consumer: Consumer): void {
+    const { GROUP_JOIN, HEARTBEAT, FETCH, END_BATCH_PROCESS, REBALANCING, CRASH, STOP, DISCONNECT } =
+      consumer.events;
+    const alive = () => (this.lastSignOfLife = Date.now());
+    consumer.on(GROUP_JOIN, () => {
+      this.joined = true;
+      alive();
+    });
+    for (const event of [HEARTBEAT, FETCH, END_BATCH_PROCESS] as const) consumer.on(event, alive);
+    for (const event of [REBALANCING, CRASH, STOP, DISCONNECT] as const)
+      consumer.on(event, () => (this.joined = false));
+  }
+
+  isActive(nowMs: number, withinMs: number): boolean {
+    return this.joined && nowMs - this.lastSignOfLife <= withinMs;
+  }
+}

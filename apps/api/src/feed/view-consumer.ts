@@ -1,0 +1,134 @@
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+
+import { Alert, ShiftSummary } from '@app/contracts';
+import { JsonLogger, Metrics } from '@app/observability';
+
+import type { ApiConfig } from '../api.config';
+import { API_CONFIG, KAFKA } from '../api.tokens';
+import { ViewWriter } from '../store/view-writer';
+import { GroupMembership } from './group-membership';
+
+/**
+ * Feeds the API's views from Kafka: each partition batch of the alerts or the summaries topic is
+ * parsed, written to Redis in one idempotent script call, and only then committed. A batch that
+ * fails is not committed and is read again; the scripts ignore revisions they hold already.
+ */
+@Injectable()
+export class ViewConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log: JsonLogger;
+  private readonly consumer: Consumer;
+  readonly membership = new GroupMembership();
+  private stopping = false;
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(KAFKA) kafka: Kafka,
+    private readonly writer: ViewWriter,
+    private readonly metrics: Metrics,
+    logger: JsonLogger,
+  ) {
+    this.log = logger.child('view-consumer');
+    this.consumer = kafka.consumer({
+      groupId: config.groupId,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, config.sessionTimeoutMs / 3),
+      maxWaitTimeInMs: 250,
+      // alerts are committed by the watch in Kafka transactions: read only what was committed
+      readUncommitted: false,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.consumer.connect();
+    this.membership.follow(this.consumer);
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
+      this.log.error('view consumer crashed; kafkajs restarts it', {
+        error: payload.error.message,
+        restart: payload.restart,
+      }),
+    );
+    await this.consumer.subscribe({
+      topics: [this.config.alertsTopic, this.config.summariesTopic],
+      fromBeginning: true,
+    });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 2,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.log.info('consuming', {
+      topics: [this.config.alertsTopic, this.config.summariesTopic],
+      group: this.config.groupId,
+    });
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload) {
+    if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return;
+    const isAlerts = batch.topic === this.config.alertsTopic;
+    const view = isAlerts ? 'alerts' : 'summaries';
+    const alerts: { alert: Alert; json: string }[] = [];
+    const summaries: { summary: ShiftSummary; json: string }[] = [];
+    let invalid = 0;
+    for (const message of batch.messages) {
+      const json = message.value?.toString('utf8') ?? '';
+      let raw: unknown;
+      try {
+        raw = JSON.parse(json);
+      } catch {
+        raw = undefined;
+      }
+      const parsed = isAlerts ? Alert.safeParse(raw) : ShiftSummary.safeParse(raw);
+      if (!parsed.success) {
+        invalid++;
+        this.log.warn('ignored a message that is not a valid revision', {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: message.offset,
+        });
+        continue;
+      }
+      if (isAlerts) alerts.push({ alert: parsed.data as Alert, json });
+      else summaries.push({ summary: parsed.data as ShiftSummary, json });
+    }
+    for (let attempt = 0; ; attempt++) {
+      if (!isRunning() || isStale()) return;
+      try {
+        const { applied, stale } = isAlerts
+          ? await this.writer.writeAlerts(alerts, Date.now())
+          : await this.writer.writeSummaries(summaries);
+        this.metrics.viewMessages.inc({ view, result: 'applied' }, applied);
+        this.metrics.viewMessages.inc({ view, result: 'stale' }, stale);
+        this.metrics.viewMessages.inc({ view, result: 'invalid' }, invalid);
+        break;
+      } catch (error) {
+        const delayMs = Math.min(200 * 2 ** attempt, 5_000);
+        this.log.warn('could not write the view; retrying', {
+          view,
+          error: (error as Error).message,
+          delayMs,
+        });
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await heartbeat();
+      }
+    }
+    const last = batch.messages[batch.messages.length - 1].offset;
+    resolveOffset(last);
+    await this.consumer.commitOffsets([
+      { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) },
+    ]);
+    await heartbeat();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,44 @@
+import { createKafka, ensureTopics, KafkaProbe } from '@app/kafka';
+import { redisAnswers, type RedisClient } from '@app/redis';
+import { runService } from '@app/runtime';
+
+import { loadApiConfig } from './api.config';
+import { ApiModule } from './api.module';
+import { REDIS } from './api.tokens';
+import { ViewConsumer } from './feed/view-consumer';
+import { AlertStreamHub } from './stream/alert-stream.hub';
+
+runService({
+  name: 'api',
+  metrics: 'api',
+  http: true,
+  loadConfig: () => loadApiConfig(),
+  async prepare(config, logger) {
+    // the watch creates these too, with the same settings; whoever starts first does
+    const admin = createKafka(config.kafka, logger).admin();
+    await admin.connect();
+    const created = await ensureTopics(admin, [
+      { topic: config.alertsTopic, numPartitions: config.outputTopicPartitions },
+      {
+        topic: config.summariesTopic,
+        numPartitions: config.outputTopicPartitions,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
+    ]);
+    await admin.disconnect();
+    if (created.length > 0) logger.info('created topics', { topics: created });
+  },
+  module: (config, logger, metrics) => ApiModule.forRoot(config, logger, metrics),
+  readiness(app, config) {
+    const kafka = app.get(KafkaProbe);
+    const redis = app.get<symbol, RedisClient>(REDIS);
+    const { membership } = app.get(ViewConsumer);
+    const hub = app.get(AlertStreamHub);
+    return {
+      kafka: () => kafka.reachable(),
+      redis: () => redisAnswers(redis),
+      consumer: () => membership.isActive(Date.now(), config.sessionTimeoutMs),
+      stream: () => hub.isReading(Date.now()),
+    };
+  },
+});
