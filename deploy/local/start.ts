@@ -1,33 +1,116 @@
 /**
- * `npm start`: the main job on one machine. With KAFKA_BROKERS and REDIS_URL unset it starts (or
- * reuses) a local Kafka and Redis under .local/ first; with both set it uses those and starts none.
- * Then it runs the ledger consumer, which creates its topics, and shows its log in a readable form.
- * Ctrl-C stops the consumer (SIGTERM: it finishes its batch and commits) and whatever this started.
+ * `npm start [-- --no-simulator] [-- simulator options]`: the whole system on one machine. With
+ * KAFKA_BROKERS and REDIS_URL unset it starts (or reuses) a local Kafka and Redis under .local/; with
+ * both set it uses those and starts none. It runs every service (ledger, watch, api, notifier,
+ * lag-monitor) and the simulator (deploy/simulate), prints alerts as they fire, a status line now and
+ * then, and the dashboard URL with a demo token. Ctrl-C stops the simulator (which writes its truth),
+ * then the services (SIGTERM: each finishes its batch and commits), then the servers it started.
+ *
+ * Own options: --no-simulator; --state-dir DIR (default .local: tokens.json, facilities.json, logs/,
+ * simulation-truth.json); --status-every SECONDS (default 10). Every other option goes to the
+ * simulator (`npm run simulate -- --help`).
  */
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { z } from 'zod';
 
+import { ConfigError, env as envOf, parseEnv } from '@app/config';
 import { DefaultTopic } from '@app/contracts';
+import { calendarWithNetwork } from '@app/simulation';
 
-import { DEV_INFRA, startDevInfra } from './cli';
+import { HelpRequested, parseSimulatorArgs, readCalendarFile } from '../simulate/simulate.config';
+import { simulationSetting, writeCalendar } from '../simulate/simulator';
+
+import { startDevInfra } from './cli';
 
 const root = resolve(__dirname, '..', '..');
+const SERVICES = ['ledger', 'watch', 'api', 'notifier', 'lag-monitor'] as const;
+const STOP_GRACE_MS = 35_000;
+const KAFKAJS_RETRIED =
+  /does not host this topic-partition|not the leader|Topic creation errors|leader not available|coordinator is (loading|not available)|Limiting retries/i;
 
-async function main(): Promise<void> {
+/** What npm start reads from the environment (the services read the rest themselves). */
+const StartEnv = z.object({
+  KAFKA_BROKERS: envOf.optionalString(),
+  REDIS_URL: envOf.optionalString(),
+  ALERTS_TOPIC: envOf.string(DefaultTopic.alerts),
+  HTTP_PORT: envOf.int(3000, 0, 65_535),
+  FACILITIES_FILE: envOf.string('deploy/config/facilities.json'),
+  LEDGER_METRICS_PORT: envOf.int(9464, 0, 65_535),
+  WATCH_METRICS_PORT: envOf.int(9465, 0, 65_535),
+});
+
+interface StartArgs {
+  simulator: boolean;
+  stateDir: string;
+  statusEveryMs: number;
+  simulatorArgs: string[];
+}
+
+function parseStartArgs(argv: readonly string[]): StartArgs {
+  const out: StartArgs = {
+    simulator: true,
+    stateDir: join(root, '.local'),
+    statusEveryMs: 10_000,
+    simulatorArgs: [],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--no-simulator') out.simulator = false;
+    else if (arg === '--state-dir') out.stateDir = resolve(argv[++i] ?? '.local');
+    else if (arg === '--status-every') {
+      const seconds = Number(argv[++i]);
+      if (!(seconds >= 1)) throw new ConfigError([`--status-every: must be a number of seconds >= 1`]);
+      out.statusEveryMs = seconds * 1000;
+    } else out.simulatorArgs.push(arg);
+  }
+  return out;
+}
+
+interface Running {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<number>;
+  done: boolean;
+}
+
+async function main(): Promise<number> {
+  const args = parseStartArgs(process.argv.slice(2));
+  const settings = parseEnv(StartEnv, process.env);
   const env: NodeJS.ProcessEnv = { ...process.env };
+  mkdirSync(join(args.stateDir, 'logs'), { recursive: true });
+
+  // The simulator's options first: a mistake there should stop us before anything starts.
+  let simulatorArgs: string[] = [];
+  if (args.simulator) {
+    simulatorArgs = [...args.simulatorArgs];
+    if (!simulatorArgs.includes('--truth'))
+      simulatorArgs.push('--truth', join(args.stateDir, 'simulation-truth.json'));
+    const config = parseSimulatorArgs(simulatorArgs, process.env);
+    if (!simulatorArgs.includes('--seed')) simulatorArgs.push('--seed', String(config.seed));
+    // The services must know the simulated facilities (their station shifts) from the start.
+    const { network } = simulationSetting({ ...config, writeCalendar: null });
+    const calendarFile = join(args.stateDir, 'facilities.json');
+    writeCalendar(calendarFile, calendarWithNetwork(readCalendarFile(settings.FACILITIES_FILE), network));
+    env.FACILITIES_FILE = calendarFile;
+  } else if (args.simulatorArgs.length > 0) {
+    throw new ConfigError([`unknown options with --no-simulator: ${args.simulatorArgs.join(' ')}`]);
+  }
+
   let stopInfra: (() => Promise<void>) | undefined;
-  if (env.KAFKA_BROKERS && env.REDIS_URL) {
+  if (settings.KAFKA_BROKERS && settings.REDIS_URL) {
     console.log(
-      `Using Kafka ${env.KAFKA_BROKERS} and Redis ${env.REDIS_URL.replace(/\/\/[^@]*@/, '//***@')}`,
+      `Using Kafka ${settings.KAFKA_BROKERS} and Redis ${settings.REDIS_URL.replace(/\/\/[^@]*@/, '//***@')}`,
     );
   } else {
-    if (env.KAFKA_BROKERS || env.REDIS_URL) {
-      throw new Error(
+    if (settings.KAFKA_BROKERS || settings.REDIS_URL) {
+      throw new ConfigError([
         'set both KAFKA_BROKERS and REDIS_URL to use your own servers, or neither to run local ones',
-      );
+      ]);
     }
     console.log(
       'KAFKA_BROKERS and REDIS_URL are not set: starting a local Kafka and Redis under .local/ ...',
@@ -44,100 +127,217 @@ async function main(): Promise<void> {
     stopInfra = async () => {
       if (!infra.kafka.reused) await infra.kafka.stop();
       if (!infra.redis.reused) await infra.redis.stop();
+      console.log(
+        infra.kafka.reused && infra.redis.reused
+          ? 'left the local Kafka and Redis running (they were running before)'
+          : 'stopped the local Kafka and Redis (data kept in .local/)',
+      );
     };
   }
 
-  const logDir = join(DEV_INFRA.stateDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
-  const services = (['ledger', 'watch'] as const).map((app) =>
-    spawnService(app, env, join(logDir, `${app}.log`)),
+  // A demo token for the dashboard: admin over every facility, in a tokens file of our own.
+  const token = randomBytes(32).toString('hex');
+  const tokensFile = join(args.stateDir, 'tokens.json');
+  writeFileSync(
+    tokensFile,
+    JSON.stringify(
+      {
+        tokens: [
+          {
+            name: 'npm-start-demo',
+            sha256: createHash('sha256').update(token).digest('hex'),
+            role: 'admin',
+            facilities: ['*'],
+          },
+        ],
+      },
+      null,
+      2,
+    ) + '\n',
+    { mode: 0o600 },
   );
-  const alerts = await printAlerts(env.KAFKA_BROKERS as string);
+  env.TOKENS_FILE = tokensFile;
 
-  console.log(`
-Ledger consumer and watch starting (JSON logs in ${logDir}); alerts are printed here as they fire.
-  Feed it:        npm run produce -- deploy/local/sample-scans.jsonl
-  See the ledger: npm run ledger:show -- ZJ-HZ-DS07
-  Metrics:        http://localhost:${env.LEDGER_METRICS_PORT || 9464}/metrics (ledger), http://localhost:${env.WATCH_METRICS_PORT || 9465}/metrics (watch); /health/ready on both
-  Stop:           Ctrl-C
-`);
+  const logDir = join(args.stateDir, 'logs');
+  const running: Running[] = [];
+  for (const name of SERVICES) {
+    const main = join(root, 'apps', name, 'src', 'main.ts');
+    if (!existsSync(main)) {
+      console.log(`WARNING: apps/${name}/src/main.ts does not exist: ${name} not started`);
+      continue;
+    }
+    running.push(spawnService(name, `apps/${name}/src/main.ts`, [], env, join(logDir, `${name}.log`)));
+  }
 
   let stopping = false;
-  const stop = () => {
+  let failure = 0;
+  const alerts = new AlertPrinter(env.KAFKA_BROKERS as string, settings.ALERTS_TOPIC);
+  let simulator: Running | undefined;
+  let progress: { sent: number; rate: number; simulatedClock: string; done: number; faults: number } | null =
+    null;
+  let simulatorDone = false;
+
+  let markFinished: () => void = () => undefined;
+  const finished = new Promise<void>((done) => (markFinished = done));
+  const stop = async (why: string) => {
     if (stopping) return;
     stopping = true;
-    console.log('stopping the services ...');
-    for (const service of services) service.child.kill('SIGTERM');
+    clearInterval(statusTimer);
+    console.log(`\n${why}: stopping ...`);
+    if (simulator && !simulator.done) {
+      simulator.child.kill('SIGINT');
+      await waitOrKill(simulator, 30_000);
+    }
+    for (const s of running) if (!s.done) s.child.kill('SIGTERM');
+    await Promise.all(running.map((s) => waitOrKill(s, STOP_GRACE_MS)));
+    await alerts.stop();
+    if (stopInfra) await stopInfra();
+    console.log(failure === 0 ? 'stopped cleanly' : 'stopped (after a failure, see above)');
+    markFinished();
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  const codes = await Promise.all(services.map((s) => s.exited));
-  await alerts.disconnect().catch(() => undefined);
-  if (stopInfra) {
-    console.log('stopping the local Kafka and Redis (data kept in .local/) ...');
-    await stopInfra();
+  const onSignal = (signal: NodeJS.Signals) => void stop(signal === 'SIGINT' ? 'Ctrl-C' : signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  for (const s of running) {
+    void s.exited.then((code) => {
+      if (stopping) return;
+      console.log(`ERROR: ${s.name} exited with code ${code} (log: ${join(logDir, `${s.name}.log`)})`);
+      failure = 1;
+      void stop(`${s.name} failed`);
+    });
   }
-  process.exit(stopping ? 0 : Math.max(...codes));
+  // whatever happens, no child of ours outlives us
+  process.on('exit', () => {
+    for (const s of [...running, ...(simulator ? [simulator] : [])]) if (!s.done) s.child.kill('SIGKILL');
+  });
+  const statusTimer = setInterval(() => {
+    const sim = !args.simulator
+      ? 'no simulator'
+      : progress === null
+        ? 'simulator starting'
+        : `simulator ${simulatorDone ? 'done, ' : ''}sent ${progress.sent.toLocaleString('en')} events` +
+          `${simulatorDone ? '' : ` (${Math.round(progress.rate)}/s, simulated ${progress.simulatedClock.slice(0, 16).replace('T', ' ')}Z, ${(progress.done * 100).toFixed(0)}%)`}` +
+          `, ${progress.faults} faults injected`;
+    console.log(`status: ${sim}; alerts firing ${alerts.firing.size} (${alerts.revisions} revisions seen)`);
+  }, args.statusEveryMs);
+
+  await alerts.start();
+  if (stopping) {
+    await finished;
+    return failure;
+  }
+
+  const port = settings.HTTP_PORT;
+  const bar = '='.repeat(100);
+  console.log(`
+${bar}
+  Dashboard: http://localhost:${port}/  token: ${token}
+${bar}
+  Services (JSON logs in ${logDir}): ${running.map((s) => s.name).join(', ')}; alerts are printed here as they fire.
+  Metrics: http://localhost:${settings.LEDGER_METRICS_PORT}/metrics (ledger), http://localhost:${settings.WATCH_METRICS_PORT}/metrics (watch), http://localhost:${port}/metrics (api)
+  ${args.simulator ? `Simulator: npm run simulate ${simulatorArgs.join(' ')}` : 'No simulator (--no-simulator): feed it with npm run produce -- deploy/local/sample-scans.jsonl'}
+  See a ledger: npm run ledger:show -- <facility id>        Stop: Ctrl-C
+`);
+
+  if (args.simulator) {
+    simulator = spawnService(
+      'simulator',
+      'deploy/simulate/simulate.ts',
+      [...simulatorArgs, '--progress', 'json'],
+      env,
+      join(logDir, 'simulator.log'),
+      (line) => {
+        if (line.startsWith('{')) {
+          try {
+            progress = (JSON.parse(line) as { progress: typeof progress }).progress;
+            return;
+          } catch {
+            // not a progress line
+          }
+        }
+        console.log(line);
+      },
+    );
+    void simulator.exited.then((code) => {
+      simulatorDone = true;
+      if (!stopping && code !== 0) {
+        console.log(`ERROR: the simulator exited with code ${code}`);
+        failure = 1;
+        void stop('simulator failed');
+      } else if (!stopping) console.log('simulator done; the services keep running (Ctrl-C stops them)');
+    });
+  }
+  await finished;
+  return failure;
 }
 
-function spawnService(app: 'ledger' | 'watch', env: NodeJS.ProcessEnv, logFile: string) {
+/** A child process of ours in a process group of its own, so a terminal's Ctrl-C reaches only us. */
+function spawnService(
+  name: string,
+  script: string,
+  extraArgs: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  onStderrLine?: (line: string) => void,
+): Running {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['-r', './deploy/local/register.js', `apps/${app}/src/main.ts`], {
+  const child = spawn(process.execPath, ['-r', './deploy/local/register.js', script, ...extraArgs], {
     cwd: root,
     env,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
-  child.stdout.on('data', (chunk: Buffer) => {
-    log.write(chunk);
-    for (const line of chunk.toString().split('\n').filter(Boolean)) console.log(readable(line));
-  });
-  const exited = new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
-  return { child, exited };
+  const lines = (handle: (line: string) => void) => {
+    let rest = '';
+    return (chunk: Buffer) => {
+      log.write(chunk);
+      const parts = (rest + chunk.toString()).split('\n');
+      rest = parts.pop() ?? '';
+      for (const line of parts) if (line) handle(line);
+    };
+  };
+  child.stdout?.on(
+    'data',
+    lines((line) => {
+      const shown = worthShowing(line);
+      if (shown) console.log(`${name}: ${shown}`);
+    }),
+  );
+  child.stderr?.on('data', lines(onStderrLine ?? ((line) => console.log(`${name}: ${line}`))));
+  const running: Running = {
+    name,
+    child,
+    done: false,
+    exited: new Promise<number>((done) =>
+      child.on('exit', (code, signal) => {
+        running.done = true;
+        log.end();
+        done(code ?? (signal ? 128 : 1));
+      }),
+    ),
+  };
+  return running;
 }
 
-/** Prints every alert revision from now on, one line each. */
-async function printAlerts(brokers: string): Promise<Consumer> {
-  const kafka = new Kafka({ clientId: 'hbm-start', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const topic = process.env.ALERTS_TOPIC ?? DefaultTopic.alerts;
-  await waitForTopic(kafka, topic);
-  const consumer = kafka.consumer({ groupId: `hbm-start-${process.pid}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: false });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      try {
-        const a = JSON.parse(message.value?.toString() ?? '') as Record<string, unknown>;
-        const items =
-          (a.items as string[]).slice(0, 5).join(' ') + ((a.itemCount as number) > 5 ? ' ...' : '');
-        console.log(
-          `ALERT ${String(a.status).padEnd(8)} ${String(a.severity).padEnd(8)} ${a.kind} ${a.facilityId} ${a.shiftId} ` +
-            `rev ${a.revision}: ${a.text}${items ? ` [${items}]` : ''}`,
-        );
-      } catch {
-        console.log(`ALERT (unreadable) ${message.value?.toString().slice(0, 200)}`);
-      }
-    },
-  });
-  return consumer;
+async function waitOrKill(s: Running, graceMs: number): Promise<void> {
+  if (s.done) return;
+  const timer = setTimeout(() => {
+    console.log(`${s.name} did not stop within ${graceMs / 1000} s: killing it`);
+    s.child.kill('SIGKILL');
+  }, graceMs);
+  await s.exited;
+  clearTimeout(timer);
 }
 
-/** The watch creates the alert topic when it starts; subscribing before that fails. */
-async function waitForTopic(kafka: Kafka, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    for (let i = 0; i < 120 && !(await admin.listTopics()).includes(topic); i++) {
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** One JSON log line as "HH:MM:SS level context: message {fields}". */
-function readable(line: string): string {
+/** A service's JSON log line, readable, if it is a warning or an error; start-up and shutdown lines too. */
+function worthShowing(line: string): string | null {
   try {
     const { time, level, context, msg, ...fields } = JSON.parse(line) as Record<string, unknown>;
+    const important =
+      level === 'warn' || level === 'error' || /serving|started|stopp|shut/i.test(String(msg));
+    // what kafkajs logs, and retries, while a fresh broker creates topics and elects leaders
+    const retried = context === 'kafkajs' && KAFKAJS_RETRIED.test(`${String(msg)} ${String(fields.error)}`);
+    if (!important || retried) return null;
     const rest = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
     return `${String(time).slice(11, 19)} ${String(level).padEnd(5)} ${String(context)}: ${String(msg)}${rest}`;
   } catch {
@@ -145,7 +345,100 @@ function readable(line: string): string {
   }
 }
 
-main().catch((error: Error) => {
-  console.error(`npm start: ${error.message}`);
-  process.exit(1);
+const AlertLine = z.object({
+  alertId: z.string(),
+  kind: z.string(),
+  status: z.string(),
+  severity: z.string(),
+  facilityId: z.string().nullable(),
+  shiftId: z.string().nullable(),
+  revision: z.number(),
+  itemCount: z.number(),
+  items: z.array(z.string()),
+  text: z.string(),
 });
+
+/**
+ * Prints alerts from now on, one line each: a new alert, a change of status, and further revisions of
+ * a firing alert at most every 15 s (a replayed day changes its item lists many times a second).
+ */
+class AlertPrinter {
+  readonly firing = new Set<string>();
+  revisions = 0;
+  private consumer: Consumer | undefined;
+  private readonly last = new Map<string, { status: string; at: number; itemCount: number }>();
+
+  constructor(
+    private readonly brokers: string,
+    private readonly topic: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const kafka = new Kafka({
+      clientId: 'hbm-start',
+      brokers: this.brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    await waitForTopic(kafka, this.topic);
+    this.consumer = kafka.consumer({ groupId: `hbm-start-${process.pid}-${Date.now()}` });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: false });
+    await this.consumer.run({ eachMessage: async ({ message }) => this.print(message.value) });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+
+  private print(value: Buffer | null): void {
+    this.revisions++;
+    let a: z.infer<typeof AlertLine>;
+    try {
+      a = AlertLine.parse(JSON.parse(value?.toString() ?? ''));
+    } catch {
+      console.log(`ALERT (unreadable) ${value?.toString().slice(0, 200)}`);
+      return;
+    }
+    if (a.status === 'FIRING') this.firing.add(a.alertId);
+    else this.firing.delete(a.alertId);
+    const now = Date.now();
+    const before = this.last.get(a.alertId);
+    if (
+      before &&
+      before.status === a.status &&
+      (now - before.at < 15_000 || before.itemCount === a.itemCount)
+    )
+      return;
+    this.last.set(a.alertId, { status: a.status, at: now, itemCount: a.itemCount });
+    const items = a.items.slice(0, 5).join(' ') + (a.itemCount > 5 ? ' ...' : '');
+    console.log(
+      `ALERT ${a.status.padEnd(8)} ${a.severity.padEnd(8)} ${a.kind} ${a.facilityId ?? '-'} ${a.shiftId ?? '-'} ` +
+        `rev ${a.revision}: ${a.text}${items ? ` [${items}]` : ''}`,
+    );
+  }
+}
+
+/** The watch creates the alert topic when it starts; subscribing before that fails. */
+async function waitForTopic(kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (let i = 0; i < 240 && !(await admin.listTopics()).includes(topic); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    if (error instanceof HelpRequested) {
+      console.log(error.message);
+      process.exit(0);
+    }
+    console.error(`npm start: ${error.message}`);
+    process.exit(error instanceof ConfigError ? 64 : 1);
+  },
+);

@@ -1,169 +1,35 @@
 import { FacilityCalendar } from '@app/calendar';
-import {
-  mailClassOfItem,
-  ownerFacilityOf,
-  parseScanMessage,
-  type LedgerCounters,
-  type MailClass,
-  type ScanEvent,
-} from '@app/contracts';
 
-import { diffShift, type ReportedShift } from './compare-shift';
+import { diffShift } from './compare-shift';
 import { shuffled } from './delivery-order';
-import { zeroCounters } from './ground-truth';
+import { LedgerReading } from './ledger-reading';
+import type { ShiftTruth } from './ground-truth';
 import { generatePostalDay, type DayMessage, type PostalDay } from './postal-day';
 
 /*
- * An independent check of the truth: the generator counts it from its own decisions; here the same
- * day is read back from its messages alone, by SPEC section 3 as libs/ledger implements it (each
- * hand-off history read in event-time order, re-sent copies found by eventId, every orphan wait
+ * An independent check of the truth: the generator counts it from its own decisions; LedgerReading
+ * reads the same day back from its messages alone, by SPEC section 3 as libs/ledger implements it
+ * (each hand-off history read in event-time order, re-sent copies found by eventId, every orphan wait
  * passed). Both must agree on every shift.
  */
 
-interface Scan {
-  kind: 'H' | 'C';
-  t: number;
-  id: string;
-  owner: string;
-  shiftKey: string;
-  mailClass: MailClass;
-  from: string;
-  to: string;
-  counter: keyof LedgerCounters;
-  consent: boolean;
-}
-
-interface Reading extends ReportedShift {
-  byClass: Record<string, LedgerCounters>;
-  openItems: string[];
-  orphanItems: string[];
-}
-
-const COUNTER_OF = {
-  DELIVERED: 'delivered',
-  LOCKER: 'locker',
-  PICKUP_POINT: 'pickupPoint',
-  RETURNED: 'returned',
-} as const;
-
-function readLedger(day: PostalDay, messages: readonly DayMessage[]): Map<string, Reading> {
-  const calendar = FacilityCalendar.fromConfig(day.calendar);
-  const shifts = new Map<string, Reading>();
-  const shiftOf = (key: string): Reading => {
-    let r = shifts.get(key);
-    if (r === undefined) {
-      r = {
-        totals: zeroCounters(),
-        byClass: {},
-        bySegment: [],
-        openItems: [],
-        orphanItems: [],
-        violations: { unconsentedDelivery: 0 },
-      };
-      shifts.set(key, r);
-    }
-    return r;
-  };
-  const bump = (key: string, mailClass: MailClass, to: string, counter: keyof LedgerCounters) => {
-    const r = shiftOf(key);
-    r.totals[counter]++;
-    (r.byClass[mailClass] ??= zeroCounters())[counter]++;
-    let segment = r.bySegment.find((s) => s.to === to);
-    if (segment === undefined)
-      (r.bySegment as Array<LedgerCounters & { to: string }>).push((segment = { to, ...zeroCounters() }));
-    segment[counter]++;
-  };
-
-  const histories = new Map<string, Scan[]>();
-  const seen = new Set<string>();
-  for (const message of messages) {
-    const parsed = parseScanMessage(
-      Buffer.from(message.value),
-      { maxEventBytes: 65_536, maxClockSkewMs: 300_000, dedupDays: 7 },
-      day.endMs,
-    );
-    if (!parsed.ok) continue;
-    const event: ScanEvent = parsed.event;
-    const to = event.type === 'FEEDBACK' ? event.route : event.to;
-    const owner = ownerFacilityOf(event.type === 'FEEDBACK' ? event.route : event.from);
-    const shiftKey = `${owner}|${calendar.shiftAt(owner, parsed.occurredAtMs).shiftId}`;
-    const mailClass =
-      event.type === 'HANDOVER'
-        ? (event.mailClass ?? mailClassOfItem(event.itemId))
-        : mailClassOfItem(event.itemId);
-    if (seen.has(event.eventId)) {
-      bump(shiftKey, mailClass, to, 'duplicates');
-      continue;
-    }
-    seen.add(event.eventId);
-    const history = to.includes('/')
-      ? `${event.itemId}|>|${to}`
-      : `${event.itemId}|${(event as { from: string }).from}|${to}`;
-    const scans = histories.get(history) ?? [];
-    histories.set(history, scans);
-    scans.push({
-      kind: event.type === 'HANDOVER' ? 'H' : 'C',
-      t: parsed.occurredAtMs,
-      id: event.eventId,
-      owner,
-      shiftKey,
-      mailClass,
-      from: event.type === 'FEEDBACK' ? '' : event.from,
-      to,
-      counter: event.type === 'FEEDBACK' ? COUNTER_OF[event.outcome] : 'received',
-      consent: event.type === 'FEEDBACK' && event.consent === true,
-    });
-  }
-
-  for (const [history, scans] of histories) {
-    const itemId = history.slice(0, 13);
-    scans.sort((a, b) => a.t - b.t || (a.kind === b.kind ? (a.id < b.id ? -1 : 1) : a.kind === 'H' ? -1 : 1));
-    let opened: Scan | null = null;
-    let lastClosure: number | null = null;
-    let afterClosure = false;
-    for (const scan of scans) {
-      if (scan.kind === 'H') {
-        if (opened !== null || (lastClosure !== null && scan.t <= lastClosure)) {
-          bump(scan.shiftKey, scan.mailClass, scan.to, 'duplicates');
-        } else {
-          opened = scan;
-          afterClosure = false;
-          bump(scan.shiftKey, scan.mailClass, scan.to, 'handedOut');
-        }
-      } else if (opened !== null) {
-        bump(opened.shiftKey, opened.mailClass, scan.to, scan.counter);
-        if (
-          opened.mailClass === 'EXPRESS' &&
-          (scan.counter === 'locker' || scan.counter === 'pickupPoint') &&
-          !scan.consent
-        ) {
-          shiftOf(opened.shiftKey).violations.unconsentedDelivery++;
-        }
-        lastClosure = scan.t;
-        afterClosure = true;
-        opened = null;
-      } else if (afterClosure) {
-        bump(scan.shiftKey, mailClassOfItem(itemId), scan.to, 'duplicates');
-      } else {
-        bump(scan.shiftKey, scan.mailClass, scan.to, 'orphans');
-        shiftOf(scan.shiftKey).orphanItems.push(itemId);
-      }
-    }
-    if (opened !== null) {
-      bump(opened.shiftKey, opened.mailClass, opened.to, 'open');
-      shiftOf(opened.shiftKey).openItems.push(itemId);
-    }
-  }
-  return shifts;
+function readLedger(day: PostalDay, messages: readonly DayMessage[]): LedgerReading {
+  const reading = new LedgerReading(FacilityCalendar.fromConfig(day.calendar));
+  for (const message of messages) reading.add(message.value, day.endMs);
+  return reading;
 }
 
 function expectTruthToMatchReading(day: PostalDay, messages: readonly DayMessage[]): void {
   const reading = readLedger(day, messages);
-  expect([...reading.keys()].sort()).toEqual([...day.truth.shifts.keys()]);
+  const shifts = reading.shifts();
+  expect([...shifts.keys()]).toEqual([...day.truth.shifts.keys()]);
   const differences = [...day.truth.shifts.values()].flatMap((truth) =>
-    diffShift(truth, reading.get(`${truth.facilityId}|${truth.shiftId}`) as Reading),
+    diffShift(truth, shifts.get(`${truth.facilityId}|${truth.shiftId}`) as ShiftTruth),
   );
   expect(differences).toEqual([]);
+  expect(Object.fromEntries(reading.deadLetters)).toEqual(
+    Object.fromEntries(Object.entries(day.truth.deadLetters).filter(([, n]) => n > 0)),
+  );
 }
 
 describe('the ground truth', () => {
@@ -218,5 +84,52 @@ describe('the ground truth', () => {
       expect(shift.balanced).toBe(shift.totals.open === 0 && shift.totals.orphans === 0);
       expect(shift.openItems).toEqual([...shift.openItems].sort());
     }
+  });
+
+  it('names each injected fault on the message that carries it, as often as the tally counts it', () => {
+    const day = generatePostalDay({
+      seed: 6,
+      items: 3_000,
+      faults,
+      network: { centres: 1, stationsPerCentre: 2, routesPerStation: 2 },
+    });
+    const count = (fault: string) => day.messages.filter((m) => m.fault === fault).length;
+    const { faults: tally } = day.truth.tally;
+    expect(count('LOST_RECEIPT')).toBe(tally.lostReceipt);
+    expect(count('MISSING_FEEDBACK')).toBe(tally.missingFeedback);
+    expect(count('ORPHAN_CLOSURE')).toBe(tally.orphanClosure);
+    expect(count('UNCONSENTED_DELIVERY')).toBe(tally.unconsentedExpress);
+    expect(count('DOUBLE_SCAN')).toBe(tally.doubleScan);
+    expect(count('DOUBLE_CLOSURE')).toBe(tally.doubleClosure);
+    expect(count('RESENT')).toBe(tally.resent);
+    expect(count('BAD_MESSAGE')).toBe(Object.values(day.truth.deadLetters).reduce((a, b) => a + b, 0));
+    expect(
+      tally.lostReceipt * tally.missingFeedback * tally.orphanClosure * tally.doubleScan,
+    ).toBeGreaterThan(0);
+    const lost = new Set(
+      day.truth.alerts.openHandOffs.filter((o) => o.cause !== 'NOT_YET').map((o) => o.itemId),
+    );
+    for (const m of day.messages.filter((m) => m.fault === 'LOST_RECEIPT' || m.fault === 'MISSING_FEEDBACK'))
+      expect(lost.has(m.itemId)).toBe(true);
+    for (const m of day.messages)
+      if (m.deadLetter === null) expect(m.value).toContain(`"itemId":"${m.itemId}"`);
+  });
+
+  it('counts the shifts in the calendar the system reads, when one is given', () => {
+    const own = generatePostalDay({ seed: 7, items: 200 });
+    const theirs = generatePostalDay({
+      seed: 7,
+      items: 200,
+      calendar: { defaults: own.calendar.defaults, facilities: [] },
+    });
+    expect(theirs.messages.map((m) => m.value)).toEqual(own.messages.map((m) => m.value));
+    const stationShifts = (day: PostalDay) =>
+      new Set(
+        [...day.truth.shifts.values()]
+          .filter((s) => s.facilityId.includes('-DS'))
+          .map((s) => s.shiftId.slice(11)),
+      );
+    expect([...stationShifts(own)].sort()).toEqual(['AM', 'PM']);
+    expect([...stationShifts(theirs)].every((code) => ['E', 'L', 'N'].includes(code))).toBe(true);
   });
 });

@@ -15,10 +15,24 @@ export type {
   ViolationTruth,
 } from './ground-truth';
 export { SERVICE_INDICATORS, itemNumber, withWrongCheckDigit } from './item-numbers';
-export { CENTRE_SHIFTS, STATION_SHIFTS, buildNetwork, facilityCalendarOf } from './network';
+export {
+  CENTRE_SHIFTS,
+  STATION_SHIFTS,
+  buildNetwork,
+  calendarWithNetwork,
+  facilityCalendarOf,
+} from './network';
+export { DEFAULT_SCAN_LIMITS, LedgerReading } from './ledger-reading';
 export type { DeliveryStation, Network, NetworkSize, ProcessingCentre } from './network';
 export { generatePostalDay, streamPostalDay } from './postal-day';
-export type { DayMessage, DaySetting, MessageRole, PostalDay, PostalDayStream } from './postal-day';
+export type {
+  DayMessage,
+  DaySetting,
+  InjectedFault,
+  MessageRole,
+  PostalDay,
+  PostalDayStream,
+} from './postal-day';
 export { Dice } from './random';
 export {
   DEFAULT_DEADLINES,

@@ -129,3 +129,13 @@ export function facilityCalendarOf(network: Network): FacilityCalendarFile {
     ],
   };
 }
+
+/**
+ * `base` (a system's calendar) with the network's facilities added, those already in it kept as they
+ * are: the FACILITIES_FILE to give the system when it should know the simulated facilities.
+ */
+export function calendarWithNetwork(base: FacilityCalendarFile, network: Network): FacilityCalendarFile {
+  const known = new Set(base.facilities.map((f) => f.id));
+  const own = facilityCalendarOf(network).facilities.filter((f) => !known.has(f.id));
+  return { defaults: base.defaults, facilities: [...base.facilities, ...own] };
+}

@@ -40,6 +40,22 @@ export type MessageRole =
   /** not a valid scan: dead-lettered with `deadLetter` as reason */
   | 'DEAD_LETTER';
 
+/** A fault the day injected, named on the message that carries it (see `DayMessage.fault`). */
+export type InjectedFault =
+  /** on the HANDOVER of a facility-to-facility hand-off whose RECEIPT is never scanned */
+  | 'LOST_RECEIPT'
+  /** on the HANDOVER of a station-to-route hand-off whose FEEDBACK never comes */
+  | 'MISSING_FEEDBACK'
+  /** on a closure whose HANDOVER is never scanned */
+  | 'ORPHAN_CLOSURE'
+  /** on an express FEEDBACK to a locker or pickup point without consent */
+  | 'UNCONSENTED_DELIVERY'
+  | 'DOUBLE_SCAN'
+  | 'DOUBLE_CLOSURE'
+  | 'RESENT'
+  /** on a message the system must dead-letter */
+  | 'BAD_MESSAGE';
+
 /** One Kafka message of the day, ready to produce (`key`, `value`). */
 export interface DayMessage {
   /** the owner facility id: of `from` for a HANDOVER or RECEIPT, of the route for a FEEDBACK */
@@ -53,6 +69,10 @@ export interface DayMessage {
   /** the hand-off it belongs to (numbered in the day), -1 for a dead letter */
   readonly handOff: number;
   readonly deadLetter: DeadLetterReason | null;
+  /** the item the message is about (for a bad message: the real item it was made from) */
+  readonly itemId: string;
+  /** the fault this message injects or stands for, null for a plain scan */
+  readonly fault: InjectedFault | null;
 }
 
 /** The day's setting, known before the first message. */
@@ -197,7 +217,7 @@ class DayGenerator {
     this.clock = new LocalClock(options.timezone);
     this.network = buildNetwork(options.prefix, options.timezone, options.network);
     this.calendarFile = facilityCalendarOf(this.network);
-    this.truth = new GroundTruthBuilder(FacilityCalendar.fromConfig(this.calendarFile));
+    this.truth = new GroundTruthBuilder(FacilityCalendar.fromConfig(options.calendar ?? this.calendarFile));
     // Scanners report whole seconds: every instant of the day is one, so occurredAt reads back exactly.
     const start = options.startMs ?? this.clock.midnightOf(options.date);
     this.startMs = Math.ceil(start / SECOND_MS) * SECOND_MS;
@@ -415,7 +435,7 @@ class DayGenerator {
       };
       const value = badMessageValue(reason, valid, withWrongCheckDigit(itemId), this.dice);
       if (atMs >= this.endMs) continue;
-      this.push(station.centreId, value, atMs, 'DEAD_LETTER', -1, reason);
+      this.push(station.centreId, value, atMs, 'DEAD_LETTER', -1, reason, itemId, 'BAD_MESSAGE');
       this.truth.deadLetter(reason);
     }
   }
@@ -438,7 +458,7 @@ class DayGenerator {
 
     if (!plan.handoverScanned) {
       if (closure === null) return; // the orphan would come after the window
-      this.closureScan(plan, closure, closure.atMs, 'ORPHAN', handOff);
+      this.closureScan(plan, closure, closure.atMs, 'ORPHAN', handOff, 'ORPHAN_CLOSURE');
       const shift = truth.shiftOf(owner, closure.atMs);
       truth.count(shift, itemClass, to, 'orphans');
       shift.orphanItems.push(itemId);
@@ -466,7 +486,19 @@ class DayGenerator {
       occurredAt: this.clock.rfc3339(plan.atMs),
       operatorId: this.operatorId(),
     };
-    this.scan(owner, handoverValue(handover), plan.atMs, 'HANDOVER', handOff, handOffClass, to);
+    // a closure lost by fault, not one that would only come after the window
+    const lostFault = plan.closure !== null ? null : toRoute ? 'MISSING_FEEDBACK' : 'LOST_RECEIPT';
+    this.scan(
+      owner,
+      handoverValue(handover),
+      plan.atMs,
+      'HANDOVER',
+      handOff,
+      handOffClass,
+      to,
+      itemId,
+      lostFault,
+    );
     const shift = truth.shiftOf(owner, plan.atMs);
     truth.count(shift, handOffClass, to, 'handedOut');
     tally.handovers++;
@@ -477,7 +509,17 @@ class DayGenerator {
         eventId: this.eventId(),
         occurredAt: this.clock.rfc3339(plan.doubleScanAtMs),
       };
-      this.scan(owner, handoverValue(again), plan.doubleScanAtMs, 'DOUBLE_SCAN', handOff, handOffClass, to);
+      this.scan(
+        owner,
+        handoverValue(again),
+        plan.doubleScanAtMs,
+        'DOUBLE_SCAN',
+        handOff,
+        handOffClass,
+        to,
+        itemId,
+        'DOUBLE_SCAN',
+      );
       truth.count(truth.shiftOf(owner, plan.doubleScanAtMs), handOffClass, to, 'duplicates');
       tally.faults.doubleScan++;
     }
@@ -507,23 +549,30 @@ class DayGenerator {
       return;
     }
 
-    this.closureScan(plan, closure, closure.atMs, 'CLOSURE', handOff);
-    tally.closures++;
-    truth.count(shift, handOffClass, to, toRoute ? CLOSURE_COUNTER[closure.outcome] : 'received');
-    if (toRoute && handOffClass === 'EXPRESS' && itemClass === 'EXPRESS') tally.expressFeedbacks++;
-    if (
+    const unconsented =
       toRoute &&
       handOffClass === 'EXPRESS' &&
       (closure.outcome === 'LOCKER' || closure.outcome === 'PICKUP_POINT') &&
-      closure.consent !== true
-    ) {
+      closure.consent !== true;
+    this.closureScan(
+      plan,
+      closure,
+      closure.atMs,
+      'CLOSURE',
+      handOff,
+      unconsented ? 'UNCONSENTED_DELIVERY' : null,
+    );
+    tally.closures++;
+    truth.count(shift, handOffClass, to, toRoute ? CLOSURE_COUNTER[closure.outcome] : 'received');
+    if (toRoute && handOffClass === 'EXPRESS' && itemClass === 'EXPRESS') tally.expressFeedbacks++;
+    if (unconsented) {
       shift.unconsented++;
       truth.alerts.violations.push({
         facilityId: owner,
         shiftId: shift.shiftId,
         itemId,
         route: to,
-        outcome: closure.outcome,
+        outcome: closure.outcome === 'LOCKER' ? 'LOCKER' : 'PICKUP_POINT',
         consent: closure.consent === false ? false : null,
         handedOverAtMs: plan.atMs,
         feedbackAtMs: closure.atMs,
@@ -532,7 +581,7 @@ class DayGenerator {
     }
 
     if (plan.doubleClosureAtMs !== null && plan.doubleClosureAtMs < end) {
-      this.closureScan(plan, closure, plan.doubleClosureAtMs, 'DOUBLE_CLOSURE', handOff);
+      this.closureScan(plan, closure, plan.doubleClosureAtMs, 'DOUBLE_CLOSURE', handOff, 'DOUBLE_CLOSURE');
       truth.count(truth.shiftOf(owner, plan.doubleClosureAtMs), itemClass, to, 'duplicates');
       tally.faults.doubleClosure++;
     }
@@ -544,6 +593,7 @@ class DayGenerator {
     atMs: number,
     role: MessageRole,
     handOff: number,
+    fault: InjectedFault | null,
   ): void {
     const eventId = this.eventId();
     const occurredAt = this.clock.rfc3339(atMs);
@@ -569,7 +619,7 @@ class DayGenerator {
             occurredAt,
             operatorId,
           });
-    this.scan(plan.owner, value, atMs, role, handOff, plan.itemClass, plan.to);
+    this.scan(plan.owner, value, atMs, role, handOff, plan.itemClass, plan.to, plan.itemId, fault);
   }
 
   /** A valid scan; perhaps sent again, which the ledger counts as a duplicate where the scan falls. */
@@ -581,12 +631,14 @@ class DayGenerator {
     handOff: number,
     mailClass: MailClass,
     to: string,
+    itemId: string,
+    fault: InjectedFault | null,
   ): void {
-    this.push(owner, value, atMs, role, handOff, null);
+    this.push(owner, value, atMs, role, handOff, null, itemId, fault);
     this.truth.tally.validMessages++;
     if (!this.dice.chance(this.options.faults.resent)) return;
     // a producer's retry, a moment to a few minutes later
-    this.push(owner, value, atMs + this.seconds(1, 600), 'RESENT', handOff, null);
+    this.push(owner, value, atMs + this.seconds(1, 600), 'RESENT', handOff, null, itemId, 'RESENT');
     this.truth.count(this.truth.shiftOf(owner, atMs), mailClass, to, 'duplicates');
     this.truth.tally.faults.resent++;
   }
@@ -598,9 +650,11 @@ class DayGenerator {
     role: MessageRole,
     handOff: number,
     deadLetter: DeadLetterReason | null,
+    itemId: string,
+    fault: InjectedFault | null,
   ): void {
     flatten(value);
-    this.pending.push({ key, value, atMs, seq: this.seq++, role, handOff, deadLetter });
+    this.pending.push({ key, value, atMs, seq: this.seq++, role, handOff, deadLetter, itemId, fault });
     this.truth.tally.messages++;
   }
 

@@ -1,4 +1,4 @@
-import { isTimeZone } from '@app/calendar';
+import { isTimeZone, type FacilityCalendarFile } from '@app/calendar';
 import type { FeedbackOutcome, MailClass } from '@app/contracts';
 
 import type { NetworkSize } from './network';
@@ -83,6 +83,12 @@ export interface SimulationOptions {
   mix?: Partial<TrafficMix>;
   /** used only for the `dueAtMs` of open hand-offs in the truth; default SPEC rule 5 */
   deadlines?: Partial<Deadlines>;
+  /**
+   * The calendar the system under test reads (its FACILITIES_FILE), for the shifts of the truth;
+   * facilities missing from it get its defaults, as in the system. Default: the network's own
+   * calendar (`day.calendar`).
+   */
+  calendar?: FacilityCalendarFile;
 }
 
 export interface ResolvedOptions {
@@ -100,6 +106,7 @@ export interface ResolvedOptions {
   faults: FaultRates;
   mix: TrafficMix;
   deadlines: Deadlines;
+  calendar: FacilityCalendarFile | null;
 }
 
 export const DEFAULT_FAULTS: Readonly<FaultRates> = {
@@ -220,5 +227,6 @@ export function resolveOptions(options: SimulationOptions): ResolvedOptions {
     faults,
     mix,
     deadlines,
+    calendar: options.calendar ?? null,
   };
 }
