@@ -1,8 +1,10 @@
 /**
- * `npm run bench:alert-delay -- [--rate 5000] [--seconds 60]`: alert delay under a steady load.
+ * `npm run bench:alert-delay -- [--rate 5000] [--seconds 60]`: alert delay under a steady load, alone;
+ * `npm run bench` runs the same measurement as its figure (4).
  *
  * Runs the ledger consumer and the watch as child processes on the local Kafka and Redis (started
- * when KAFKA_BROKERS/REDIS_URL are unset, as `npm start` does), on topics of their own. A producer sends
+ * when KAFKA_BROKERS/REDIS_URL are unset, as `npm start` does), on topics of their own, and waits until
+ * both are ready. A producer sends
  * background traffic (hand-offs and their receipts over 200 facilities) at --rate events/s; ten times a
  * second it adds a probe: an express hand-off whose 60-minute receipt deadline falls 3 s later, at a
  * facility of its own, and 4 s after that its receipt. Two delays are measured from the alert topic:
@@ -10,48 +12,62 @@
  *   resolve: the RESOLVED revision's Kafka timestamp minus the moment the receipt was sent (end to end:
  *            producer, ledger consumer, watch, transaction commit).
  */
-import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
-
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 
 import { s10CheckDigit } from '@app/contracts';
 
 import { startDevInfra } from '../local/cli';
+import { BenchProcess } from './processes';
+import { distributionOf, fmt, sleep, type Distribution, type Progress } from './progress';
 
-const root = resolve(__dirname, '..', '..');
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const item = (prefix: string, n: number) => {
   const digits = String(n % 100_000_000).padStart(8, '0');
   return `${prefix}${digits}${s10CheckDigit(digits)}CN`;
 };
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-async function main(): Promise<void> {
-  const rate = arg('rate', 5_000);
-  const seconds = arg('seconds', 60);
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  if (!env.KAFKA_BROKERS || !env.REDIS_URL) {
-    const infra = await startDevInfra();
-    env.KAFKA_BROKERS = infra.kafka.brokers;
-    env.REDIS_URL = infra.redis.url;
-  }
-  const run = Date.now().toString(36).toUpperCase();
-  Object.assign(env, {
+export interface AlertDelayResult {
+  rate: number;
+  seconds: number;
+  /** events sent per second, as measured */
+  sentPerSecond: number;
+  probes: number;
+  /** deadline passed -> FIRING revision committed on Kafka, ms */
+  fire: Distribution;
+  /** receipt sent -> RESOLVED revision committed on Kafka, ms */
+  resolve: Distribution;
+}
+
+export interface AlertDelayOptions {
+  brokers: string;
+  /** with its database number: the services' whole state goes there */
+  redisUrl: string;
+  rate: number;
+  seconds: number;
+  /** how long to wait for the last alerts after the load stops */
+  settleSeconds?: number;
+  progress?: Pick<Progress, 'line' | 'throttled'>;
+}
+
+export async function measureAlertDelay(options: AlertDelayOptions): Promise<AlertDelayResult> {
+  const { rate, seconds } = options;
+  const say = options.progress ?? { line: (t: string) => console.log(t), throttled: () => undefined };
+  const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.toUpperCase();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KAFKA_BROKERS: options.brokers,
+    REDIS_URL: options.redisUrl,
     SCAN_TOPIC: `bench-${run}.scans`,
     ALERTS_TOPIC: `bench-${run}.alerts`,
     SUMMARIES_TOPIC: `bench-${run}.summaries`,
     LEDGER_GROUP_ID: `bench-${run}`,
     SCAN_TOPIC_PARTITIONS: '6',
+    LEDGER_METRICS_PORT: '0',
+    WATCH_METRICS_PORT: '0',
     LOG_LEVEL: 'warn',
-  });
+  };
   const kafka = new Kafka({
     clientId: 'bench',
-    brokers: (env.KAFKA_BROKERS as string).split(','),
+    brokers: options.brokers.split(','),
     logLevel: logLevel.NOTHING,
   });
   const admin = kafka.admin();
@@ -70,144 +86,175 @@ async function main(): Promise<void> {
   });
   await admin.disconnect();
 
-  const services = ['ledger', 'watch'].map((app) =>
-    spawn(process.execPath, ['-r', './deploy/local/register.js', join('apps', app, 'src', 'main.ts')], {
-      cwd: root,
-      env,
-      stdio: 'inherit',
-    }),
+  // LOG_LEVEL info for the ops line that names the metrics port; warn would hide it
+  const services = ['ledger', 'watch'].map(
+    (app) => new BenchProcess(app, `apps/${app}/src/main.ts`, { ...env, LOG_LEVEL: 'info' }),
   );
-
   const receiptSentAt = new Map<string, number>();
   const fire: number[] = [];
   const resolveDelays: number[] = [];
   const consumer = kafka.consumer({ groupId: `bench-${run}-alerts` });
-  await consumer.connect();
-  await consumer.subscribe({ topic: env.ALERTS_TOPIC as string, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const a = JSON.parse(message.value?.toString() ?? '{}') as {
-        kind: string;
-        status: string;
-        startsAt: string;
-        facilityId: string;
-      };
-      if (a.kind !== 'RECEIPT_OVERDUE' || !a.facilityId.startsWith('PRB')) return;
-      const at = Number(message.timestamp);
-      if (a.status === 'FIRING') fire.push(at - Date.parse(a.startsAt));
-      const sent = receiptSentAt.get(a.facilityId);
-      if (a.status === 'RESOLVED' && sent) resolveDelays.push(at - sent);
-    },
-  });
-
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
-  await producer.connect();
-  console.log(`warming up 15 s, then ${seconds} s at ${rate} events/s ...`);
-  await new Promise((r) => setTimeout(r, 15_000));
-  const started = Date.now();
-  let sent = 0;
-  let probes = 0;
-  const pendingReceipts: { at: number; facility: string; itemId: string }[] = [];
-  for (let tick = 0; Date.now() - started < seconds * 1000; tick++) {
-    const due = Math.floor(((Date.now() - started) / 1000) * rate) - sent;
-    const messages: { key: string; value: string }[] = [];
-    for (let i = 0; i < due; i += 2) {
-      const n = sent + i;
-      const pc = `BG${n % 200}-PC`;
-      const ds = `BG${n % 200}-DS`;
-      const itemId = item('CP', n);
-      const t = new Date(Date.now() - 60_000).toISOString();
-      messages.push({
-        key: pc,
-        value: JSON.stringify({
-          eventId: `${run}-h${n}`,
-          type: 'HANDOVER',
-          itemId,
-          facilityId: pc,
-          from: pc,
-          to: ds,
-          occurredAt: t,
-        }),
-      });
-      messages.push({
-        key: pc,
-        value: JSON.stringify({
-          eventId: `${run}-r${n}`,
-          type: 'RECEIPT',
-          itemId,
-          facilityId: ds,
-          from: pc,
-          to: ds,
-          occurredAt: t,
-        }),
-      });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: env.ALERTS_TOPIC as string, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const a = JSON.parse(message.value?.toString() ?? '{}') as {
+          kind: string;
+          status: string;
+          startsAt: string;
+          facilityId: string | null;
+        };
+        if (a.kind !== 'RECEIPT_OVERDUE' || !a.facilityId?.startsWith('PRB')) return;
+        const at = Number(message.timestamp);
+        if (a.status === 'FIRING') fire.push(at - Date.parse(a.startsAt));
+        const sent = receiptSentAt.get(a.facilityId);
+        if (a.status === 'RESOLVED' && sent) resolveDelays.push(at - sent);
+      },
+    });
+    await producer.connect();
+    await Promise.all(services.map((s) => s.ready()));
+    say.line(`(4) alert delay: ledger and watch ready; ${seconds} s at ${fmt(rate)} events/s`);
+    const started = Date.now();
+    let sent = 0;
+    let probes = 0;
+    const pendingReceipts: { at: number; facility: string; itemId: string }[] = [];
+    for (let tick = 0; Date.now() - started < seconds * 1000; tick++) {
+      const due = Math.floor(((Date.now() - started) / 1000) * rate) - sent;
+      const messages: { key: string; value: string }[] = [];
+      for (let i = 0; i < due; i += 2) {
+        const n = sent + i;
+        const pc = `BG${n % 200}-PC`;
+        const ds = `BG${n % 200}-DS`;
+        const itemId = item('CP', n);
+        const t = new Date(Date.now() - 60_000).toISOString();
+        messages.push({
+          key: pc,
+          value: JSON.stringify({
+            eventId: `${run}-h${n}`,
+            type: 'HANDOVER',
+            itemId,
+            facilityId: pc,
+            from: pc,
+            to: ds,
+            occurredAt: t,
+          }),
+        });
+        messages.push({
+          key: pc,
+          value: JSON.stringify({
+            eventId: `${run}-r${n}`,
+            type: 'RECEIPT',
+            itemId,
+            facilityId: ds,
+            from: pc,
+            to: ds,
+            occurredAt: t,
+          }),
+        });
+      }
+      const now = Date.now();
+      if (tick % 2 === 0) {
+        const facility = `PRB${probes}-PC`;
+        const itemId = item('EA', probes);
+        probes++;
+        const occurredAt = new Date(now - 60 * 60_000 + 3_000).toISOString();
+        messages.push({
+          key: facility,
+          value: JSON.stringify({
+            eventId: `${run}-p${probes}`,
+            type: 'HANDOVER',
+            itemId,
+            facilityId: facility,
+            from: facility,
+            to: 'PRB-DS',
+            mailClass: 'EXPRESS',
+            occurredAt,
+          }),
+        });
+        pendingReceipts.push({ at: now + 7_000, facility, itemId });
+      }
+      while (pendingReceipts.length > 0 && pendingReceipts[0].at <= now) {
+        const { facility, itemId } = pendingReceipts.shift() as { facility: string; itemId: string };
+        messages.push({
+          key: facility,
+          value: JSON.stringify({
+            eventId: `${run}-q${facility}`,
+            type: 'RECEIPT',
+            itemId,
+            facilityId: 'PRB-DS',
+            from: facility,
+            to: 'PRB-DS',
+            occurredAt: new Date(now).toISOString(),
+          }),
+        });
+        receiptSentAt.set(facility, now);
+      }
+      if (messages.length > 0) await producer.send({ topic: env.SCAN_TOPIC as string, messages });
+      sent += messages.length;
+      say.throttled(`(4) alert delay: ${fmt(sent)} events sent, ${fire.length} alerts fired`);
+      await sleep(50);
     }
-    const now = Date.now();
-    if (tick % 2 === 0) {
-      const facility = `PRB${probes}-PC`;
-      const itemId = item('EA', probes);
-      probes++;
-      const occurredAt = new Date(now - 60 * 60_000 + 3_000).toISOString();
-      messages.push({
-        key: facility,
-        value: JSON.stringify({
-          eventId: `${run}-p${probes}`,
-          type: 'HANDOVER',
-          itemId,
-          facilityId: facility,
-          from: facility,
-          to: 'PRB-DS',
-          mailClass: 'EXPRESS',
-          occurredAt,
-        }),
-      });
-      pendingReceipts.push({ at: now + 7_000, facility, itemId });
-    }
-    while (pendingReceipts.length > 0 && pendingReceipts[0].at <= now) {
-      const { facility, itemId } = pendingReceipts.shift() as { facility: string; itemId: string };
-      messages.push({
-        key: facility,
-        value: JSON.stringify({
-          eventId: `${run}-q${facility}`,
-          type: 'RECEIPT',
-          itemId,
-          facilityId: 'PRB-DS',
-          from: facility,
-          to: 'PRB-DS',
-          occurredAt: new Date(now).toISOString(),
-        }),
-      });
-      receiptSentAt.set(facility, now);
-    }
-    if (messages.length > 0) await producer.send({ topic: env.SCAN_TOPIC as string, messages });
-    sent += messages.length;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const elapsed = (Date.now() - started) / 1000;
-  console.log(
-    `sent ${sent} events in ${elapsed.toFixed(1)} s: ${Math.round(sent / elapsed)} events/s; waiting 15 s for the last alerts ...`,
-  );
-  await new Promise((r) => setTimeout(r, 15_000));
-
-  const report = (name: string, values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    console.log(
-      `${name}: n=${sorted.length} p50=${quantile(sorted, 0.5)} ms p90=${quantile(sorted, 0.9)} ms p99=${quantile(sorted, 0.99)} ms max=${sorted[sorted.length - 1]} ms`,
+    const elapsed = (Date.now() - started) / 1000;
+    const settle = options.settleSeconds ?? 15;
+    say.line(
+      `(4) alert delay: sent ${fmt(sent)} events in ${elapsed.toFixed(1)} s (${fmt(sent / elapsed)} events/s); ` +
+        `waiting ${settle} s for the last alerts`,
     );
-  };
-  report(`fire delay (deadline -> alert on Kafka), ${probes} probes`, fire);
-  report('resolve delay (receipt sent -> RESOLVED on Kafka)', resolveDelays);
-  await producer.disconnect();
-  await consumer.disconnect();
-  for (const s of services) s.kill('SIGTERM');
-  await Promise.all(services.map((s) => new Promise((r) => s.on('exit', r))));
+    await sleep(settle * 1000);
+    for (const s of services) {
+      if (s.exitStatus) throw new Error(`${s.name} ${s.exitStatus} during the alert-delay run:\n${s.tail()}`);
+    }
+    return {
+      rate,
+      seconds,
+      sentPerSecond: sent / elapsed,
+      probes,
+      fire: distributionOf(fire),
+      resolve: distributionOf(resolveDelays),
+    };
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await consumer.disconnect().catch(() => undefined);
+    await Promise.all(services.map((s) => s.stop()));
+  }
 }
 
-main().catch((error: Error) => {
-  console.error(`bench: ${error.stack ?? error.message}`);
-  process.exit(1);
-});
+async function main(): Promise<void> {
+  const arg = (name: string, fallback: number) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  };
+  let brokers = process.env.KAFKA_BROKERS;
+  let redisUrl = process.env.REDIS_URL;
+  if (!brokers || !redisUrl) {
+    const infra = await startDevInfra();
+    brokers = infra.kafka.brokers;
+    redisUrl = infra.redis.url;
+  }
+  const result = await measureAlertDelay({
+    brokers,
+    redisUrl,
+    rate: arg('rate', 5_000),
+    seconds: arg('seconds', 60),
+  });
+  const line = (name: string, d: Distribution) =>
+    console.log(`${name}: n=${d.n} p50=${d.p50} ms p90=${d.p90} ms p99=${d.p99} ms max=${d.max} ms`);
+  line(`fire delay (deadline -> alert on Kafka), ${result.probes} probes`, result.fire);
+  line('resolve delay (receipt sent -> RESOLVED on Kafka)', result.resolve);
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (error: Error) => {
+      console.error(`bench: ${error.stack ?? error.message}`);
+      process.exit(1);
+    },
+  );
+}

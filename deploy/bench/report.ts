@@ -1,0 +1,150 @@
+/** The bench report: every figure and ratio, as JSON and as Markdown. */
+import type { AlertDelayResult } from './alert-delay';
+import type { ProfileSummary } from './cpu-profile';
+import type { EndToEndResult } from './end-to-end';
+import { fmt } from './progress';
+import type { RawConsumeResult } from './raw-consume';
+import type { RedisMemoryResult } from './redis-memory';
+import type { ScriptRateResult } from './script-rate';
+
+export interface Target {
+  name: string;
+  target: string;
+  value: number | null;
+  met: boolean;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  quick: boolean;
+  machine: {
+    cpus: number;
+    node: string;
+    kafka: string;
+    redis: string;
+    /** 1, 5 and 15 minute load averages */
+    loadBefore: number[];
+    loadAfter: number[];
+    servers: 'started by the bench' | 'given by KAFKA_BROKERS and REDIS_URL';
+  };
+  topic: {
+    name: string;
+    partitions: number;
+    events: number;
+    facilities: number;
+    roles: Record<string, number>;
+  };
+  rawConsume: Omit<RawConsumeResult, 'batches'> & { batches: number; meanBatch: number };
+  scriptRate: ScriptRateResult;
+  ledger: { oneProcess: EndToEndResult; twoProcesses: EndToEndResult };
+  alertDelay: AlertDelayResult;
+  redisMemory: RedisMemoryResult;
+  naivePeer: EndToEndResult;
+  ratios: {
+    /** (3) with one process / (1) */
+    ledgerOverRawConsume: number | null;
+    /** (3) with one process / (6) */
+    ledgerOverNaivePeer: number | null;
+    /** (3) with two processes / (3) with one */
+    twoProcessesOverOne: number | null;
+    /** (3) with one process / (2) */
+    ledgerOverScript: number | null;
+  };
+  targets: Target[];
+  /** the ledger process's CPU profile, taken when a target was missed (or with --profile) */
+  profile?: ProfileSummary & { why: string };
+}
+
+export const ratio = (a: number, b: number): number | null =>
+  b > 0 && a > 0 ? Math.round((a / b) * 100) / 100 : null;
+
+const ms = (v: number | null) => (v === null ? 'n/a' : `${fmt(v)} ms`);
+const cores = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(2));
+
+function coresLine(r: EndToEndResult): string {
+  return Object.entries(r.cores)
+    .map(([name, v]) => `${name} ${cores(v)}`)
+    .join(', ');
+}
+
+export function renderMarkdown(r: BenchReport): string {
+  const e2e = (name: string, x: EndToEndResult) =>
+    `| ${name} | ${fmt(x.eventsPerSecond)} | ${fmt(x.events)} events in ${x.seconds.toFixed(1)} s${x.complete ? '' : ' (time cap)'}${x.windowNote ? `; ${x.windowNote}` : ''} |`;
+  const lines = [
+    `# Bench report${r.quick ? ' (--quick: sizes too small for the figures to mean anything)' : ''}`,
+    '',
+    `${r.startedAt} to ${r.finishedAt}; ${r.machine.cpus} cores, Node ${r.machine.node}, Kafka ${r.machine.kafka}, ` +
+      `Redis ${r.machine.redis} (${r.machine.servers}). Load average before ${r.machine.loadBefore.join(' / ')}, ` +
+      `after ${r.machine.loadAfter.join(' / ')} (1/5/15 min): Kafka, Redis, the consumers and the bench share these cores.`,
+    '',
+    `Topic \`${r.topic.name}\`: ${fmt(r.topic.events)} events of a seeded postal day over ${r.topic.facilities} facilities, ` +
+      `${r.topic.partitions} partitions, shuffled (${Object.entries(r.topic.roles)
+        .map(([role, n]) => `${role} ${fmt(n)}`)
+        .join(', ')}).`,
+    '',
+    '| # | figure | value | how |',
+    '| --- | --- | --- | --- |',
+    `| 1 | raw kafkajs consume | ${fmt(r.rawConsume.eventsPerSecond)} events/s | eachBatch, count only, ledger fetch settings; ${fmt(r.rawConsume.batches)} batches of ${fmt(r.rawConsume.meanBatch)} on average |`,
+    `| 2 | ledger script on Redis | ${fmt(r.scriptRate.eventsPerSecond)} events/s | LedgerStore.applyPartition on (1)'s batches, ${r.scriptRate.concurrency} at once, parsed beforehand |`,
+    `| 3 | ledger end to end, 1 process | ${fmt(r.ledger.oneProcess.eventsPerSecond)} events/s | committed offsets, ${r.ledger.oneProcess.seconds.toFixed(1)} s window |`,
+    `| 3 | ledger end to end, 2 processes | ${fmt(r.ledger.twoProcesses.eventsPerSecond)} events/s | the same, one group of two |`,
+    `| 4 | alert delay p50 / p99 under load | ${ms(r.alertDelay.fire.p50)} / ${ms(r.alertDelay.fire.p99)} | deadline -> FIRING committed on Kafka, n=${r.alertDelay.fire.n}, at ${fmt(r.alertDelay.sentPerSecond)} events/s |`,
+    `| 5 | Redis memory per million open hand-offs | ${fmt(r.redisMemory.megabytesPerMillion)} MB | ${fmt(r.redisMemory.openHandOffs)} open, ${fmt(r.redisMemory.bytesPerOpenHandOff)} bytes each (used_memory) |`,
+    `| 6 | naive peer (Nest Kafka transport, one event per call) | ${fmt(r.naivePeer.eventsPerSecond)} events/s | committed offsets, ${r.naivePeer.seconds.toFixed(1)} s window |`,
+    '',
+    '| ratio | value |',
+    '| --- | --- |',
+    `| (3)/(1) ledger, 1 process / raw consume | ${r.ratios.ledgerOverRawConsume ?? 'n/a'} |`,
+    `| (3)/(6) ledger, 1 process / naive peer | ${r.ratios.ledgerOverNaivePeer ?? 'n/a'} |`,
+    `| (3) 2 processes / 1 process | ${r.ratios.twoProcessesOverOne ?? 'n/a'} |`,
+    `| (3)/(2) ledger, 1 process / script alone | ${r.ratios.ledgerOverScript ?? 'n/a'} |`,
+    '',
+    '| target | wanted | measured | met |',
+    '| --- | --- | --- | --- |',
+    ...r.targets.map((t) => `| ${t.name} | ${t.target} | ${t.value ?? 'n/a'} | ${t.met ? 'yes' : 'NO'} |`),
+    '',
+    '## Details',
+    '',
+    '| run | events/s | window |',
+    '| --- | --- | --- |',
+    e2e('ledger, 1 process', r.ledger.oneProcess),
+    e2e('ledger, 2 processes', r.ledger.twoProcesses),
+    e2e('naive peer', r.naivePeer),
+    '',
+    'Cores busy during each window (CPU seconds per second; `machine` is all processes together):',
+    '',
+    `- ledger, 1 process: ${coresLine(r.ledger.oneProcess)}`,
+    `- ledger, 2 processes: ${coresLine(r.ledger.twoProcesses)}`,
+    `- naive peer: ${coresLine(r.naivePeer)}`,
+    '',
+    `Redis command time per event (INFO commandstats): ledger ${r.ledger.oneProcess.redisMicrosPerEvent?.toFixed(1) ?? 'n/a'} µs, ` +
+      `naive peer ${r.naivePeer.redisMicrosPerEvent?.toFixed(1) ?? 'n/a'} µs.`,
+    '',
+    `Alert delay at ${fmt(r.alertDelay.rate)} events/s for ${r.alertDelay.seconds} s, ${r.alertDelay.probes} probes:`,
+    '',
+    '| delay | n | p50 | p90 | p99 | max |',
+    '| --- | --- | --- | --- | --- | --- |',
+    `| deadline passed -> FIRING committed | ${r.alertDelay.fire.n} | ${ms(r.alertDelay.fire.p50)} | ${ms(r.alertDelay.fire.p90)} | ${ms(r.alertDelay.fire.p99)} | ${ms(r.alertDelay.fire.max)} |`,
+    `| receipt sent -> RESOLVED committed | ${r.alertDelay.resolve.n} | ${ms(r.alertDelay.resolve.p50)} | ${ms(r.alertDelay.resolve.p90)} | ${ms(r.alertDelay.resolve.p99)} | ${ms(r.alertDelay.resolve.max)} |`,
+  ];
+  if (r.profile) {
+    lines.push(
+      '',
+      `## Profile of the ledger process (${r.profile.why})`,
+      '',
+      `\`node --cpu-prof\`, ${r.profile.seconds.toFixed(1)} s, self time. By area:`,
+      '',
+      '| area | ms | % |',
+      '| --- | --- | --- |',
+      ...r.profile.areas.map((a) => `| ${a.area} | ${fmt(a.ms)} | ${a.percent} |`),
+      '',
+      'Top functions:',
+      '',
+      '| function | where | ms | % |',
+      '| --- | --- | --- | --- |',
+      ...r.profile.functions.map((f) => `| ${f.name} | ${f.where} | ${fmt(f.ms)} | ${f.percent} |`),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
