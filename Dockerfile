@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# One image for every service; the command picks the service:
+#   docker build -t handover-balance .
+#   docker run handover-balance                                   # the ledger consumer (default)
+#   docker run handover-balance dist/apps/watch/src/main.js       # or api, notifier, lag-monitor
+# Settings come from the environment (README, "Configuration"). deploy/compose and deploy/k8s use it.
+
+# --- build: dev dependencies, tsc, then only the production dependencies are kept ---
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY libs ./libs
+COPY apps ./apps
+COPY deploy/build ./deploy/build
+COPY deploy/config ./deploy/config
+RUN npm run build && npm prune --omit=dev
+
+# --- runtime: dist/ and the production node_modules, as the unprivileged user node (uid 1000) ---
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# the defaults FACILITIES_FILE=deploy/config/facilities.json and TOKENS_FILE=deploy/config/tokens.json
+# are relative to the working directory; mount your own files over /app/deploy/config
+COPY --from=build /app/dist/deploy/config ./deploy/config
+USER node
+# metrics and health: ledger 9464, watch 9465, lag monitor 9466, notifier 9467; the API 3000
+EXPOSE 3000 9464 9465 9466 9467
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node"]
+CMD ["dist/apps/ledger/src/main.js"]
