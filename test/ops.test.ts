@@ -23,18 +23,19 @@ const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const deploy = join(__dirname, '..', 'deploy');
 
-describe('the operators endpoints of the ledger, the watch and the lag monitor, run as processes', () => {
-  let ports: { ledger: number; watch: number; lag: number };
+describe('the operators endpoints of the ledger, the watch, the lag monitor and the notifier, run as processes', () => {
+  let ports: { ledger: number; watch: number; lag: number; notifier: number };
   let system: System;
   let lagMonitor: ServiceProcess;
+  let notifier: ServiceProcess;
   let stopped = false;
-  type Service = 'ledger' | 'watch' | 'lag';
+  type Service = 'ledger' | 'watch' | 'lag' | 'notifier';
   const url = (service: Service, path: string) => `http://127.0.0.1:${ports[service]}${path}`;
   const metricsOf = async (service: Service) => (await fetch(url(service, '/metrics'))).text();
 
   beforeAll(async () => {
-    const [ledger, watch, lag] = await freePorts(3);
-    ports = { ledger, watch, lag };
+    const [ledger, watch, lag, notifierPort] = await freePorts(4);
+    ports = { ledger, watch, lag, notifier: notifierPort };
     system = new System(9, {
       LEDGER_METRICS_PORT: String(ledger),
       WATCH_METRICS_PORT: String(watch),
@@ -49,15 +50,22 @@ describe('the operators endpoints of the ledger, the watch and the lag monitor, 
       LAG_LEASE_SECONDS: '3',
       LAG_METRICS_PORT: String(lag),
     });
+    notifier = new ServiceProcess('notifier', {
+      ...system.env,
+      REDIS_URL: `${testRedisUrl()}/53`,
+      NOTIFIER_GROUP_ID: `${system.topics.alerts}-notifier`,
+      NOTIFIER_METRICS_PORT: String(notifierPort),
+    });
   });
   afterAll(async () => {
     if (!stopped) {
       lagMonitor.kill('SIGTERM');
-      await Promise.all([system.stop(), lagMonitor.exited]);
+      notifier.kill('SIGTERM');
+      await Promise.all([system.stop(), lagMonitor.exited, notifier.exited]);
     }
   });
 
-  const tails = () => [...system.services, lagMonitor].map((s) => s.tail(15)).join('\n---\n');
+  const tails = () => [...system.services, lagMonitor, notifier].map((s) => s.tail(15)).join('\n---\n');
   /** the body of /health/ready once it answers 200 */
   const untilReady = (service: Service) =>
     waitFor(
@@ -175,11 +183,12 @@ describe('the operators endpoints of the ledger, the watch and the lag monitor, 
   });
 
   it('exports every metric the dashboard and the alert rules use', async () => {
-    await Promise.all([untilReady('ledger'), untilReady('watch'), untilReady('lag')]);
+    await Promise.all([untilReady('ledger'), untilReady('watch'), untilReady('lag'), untilReady('notifier')]);
     const exported = new Set([
       ...namesOn(await metricsOf('ledger')),
       ...namesOn(await metricsOf('watch')),
       ...namesOn(await metricsOf('lag')),
+      ...namesOn(await metricsOf('notifier')),
     ]);
     const used = new Map<string, string>(); // name -> the file that uses it
     for (const file of readdirSync(join(deploy, 'grafana')).filter((f) => f.endsWith('.json'))) {
@@ -197,6 +206,7 @@ describe('the operators endpoints of the ledger, the watch and the lag monitor, 
         'handover_apply_seconds_bucket',
         'handover_alert_delay_seconds_bucket',
         'handover_ready',
+        'handover_deliveries_total',
         ...LAG_SERIES,
       ]),
     );
@@ -209,11 +219,14 @@ describe('the operators endpoints of the ledger, the watch and the lag monitor, 
   it('exits 0 on SIGTERM and stops serving', async () => {
     stopped = true;
     lagMonitor.kill('SIGTERM');
+    notifier.kill('SIGTERM');
     await system.stop();
-    for (const service of [...system.services, lagMonitor]) expect((await service.exited).code).toBe(0);
+    for (const service of [...system.services, lagMonitor, notifier])
+      expect((await service.exited).code).toBe(0);
     await expect(fetch(url('ledger', '/health/live'))).rejects.toThrow();
     await expect(fetch(url('watch', '/health/live'))).rejects.toThrow();
     await expect(fetch(url('lag', '/health/live'))).rejects.toThrow();
+    await expect(fetch(url('notifier', '/health/live'))).rejects.toThrow();
   });
 });
 

@@ -200,8 +200,10 @@ describe('npm start', () => {
     const seen = (re: RegExp) => run.out.some((l) => re.test(l));
     try {
       await waitFor(() => seen(/^ALERT /) && seen(/^status: /), {
-        what: `alert and status lines from npm start; it printed:\n${run.out.slice(-40).join('\n')}`,
+        what: 'alert and status lines from npm start',
         timeoutMs: 240_000,
+      }).catch((error: Error) => {
+        throw new Error(`${error.message}; it printed:\n${run.out.slice(-60).join('\n')}`);
       });
     } finally {
       run.child.kill('SIGINT');

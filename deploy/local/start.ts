@@ -247,15 +247,9 @@ ${bar}
       env,
       join(logDir, 'simulator.log'),
       (line) => {
-        if (line.startsWith('{')) {
-          try {
-            progress = (JSON.parse(line) as { progress: typeof progress }).progress;
-            return;
-          } catch {
-            // not a progress line
-          }
-        }
-        console.log(line);
+        const reported = progressOf(line);
+        if (reported) progress = reported;
+        else console.log(line);
       },
     );
     void simulator.exited.then((code) => {
@@ -442,3 +436,24 @@ main().then(
     process.exit(error instanceof ConfigError ? 64 : 1);
   },
 );
+
+const SimulatorProgress = z.object({
+  progress: z.object({
+    sent: z.number(),
+    rate: z.number(),
+    simulatedClock: z.string(),
+    done: z.number(),
+    faults: z.number(),
+  }),
+});
+
+/** The simulator's `--progress json` line, or undefined for any other line it prints. */
+function progressOf(line: string): z.infer<typeof SimulatorProgress>['progress'] | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed = SimulatorProgress.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data.progress : undefined;
+  } catch {
+    return undefined;
+  }
+}

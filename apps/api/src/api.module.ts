@@ -7,13 +7,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import type { Kafka } from 'kafkajs';
 
 import { FacilityCalendar } from '@app/calendar';
-import { createKafka, KafkaProbe } from '@app/kafka';
+import { KafkaProbe } from '@app/kafka';
 import { AlertActions } from '@app/ledger';
 import { JsonLogger, Metrics } from '@app/observability';
-import { createRedisClient, type RedisClient } from '@app/redis';
+import type { RedisClient } from '@app/redis';
+import { closeServiceClients, serviceProviders } from '@app/runtime';
 import { SubscriptionStore } from '@app/subscriptions';
 
 import type { ApiConfig } from './api.config';
@@ -53,19 +53,13 @@ export class ApiModule implements NestModule, OnApplicationShutdown {
         DashboardController,
       ],
       providers: [
-        { provide: API_CONFIG, useValue: config },
-        { provide: JsonLogger, useValue: logger },
-        { provide: Metrics, useValue: metrics },
-        { provide: KAFKA, useFactory: () => createKafka(config.kafka, logger) },
-        { provide: KafkaProbe, inject: [KAFKA], useFactory: (kafka: Kafka) => new KafkaProbe(kafka) },
-        {
-          provide: REDIS,
-          useFactory: async (): Promise<RedisClient> => {
-            const redis = createRedisClient(config.redis, { name: 'api', queueWhileDisconnected: true });
-            await redis.connect();
-            return redis;
-          },
-        },
+        ...serviceProviders({
+          name: 'api',
+          config,
+          tokens: { config: API_CONFIG, kafka: KAFKA, redis: REDIS },
+          logger,
+          metrics,
+        }),
         {
           provide: FacilityCalendar,
           useFactory: () => FacilityCalendar.fromFile(config.rules.facilitiesFile),
@@ -99,7 +93,6 @@ export class ApiModule implements NestModule, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.kafkaProbe.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeServiceClients(this.kafkaProbe, this.redis);
   }
 }

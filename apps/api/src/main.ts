@@ -1,4 +1,4 @@
-import { createKafka, ensureTopics, KafkaProbe } from '@app/kafka';
+import { KafkaProbe, outputTopics, prepareTopics } from '@app/kafka';
 import { redisAnswers, type RedisClient } from '@app/redis';
 import { runService } from '@app/runtime';
 
@@ -13,21 +13,7 @@ runService({
   metrics: 'api',
   http: true,
   loadConfig: () => loadApiConfig(),
-  async prepare(config, logger) {
-    // the watch creates these too, with the same settings; whoever starts first does
-    const admin = createKafka(config.kafka, logger).admin();
-    await admin.connect();
-    const created = await ensureTopics(admin, [
-      { topic: config.alertsTopic, numPartitions: config.outputTopicPartitions },
-      {
-        topic: config.summariesTopic,
-        numPartitions: config.outputTopicPartitions,
-        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-      },
-    ]);
-    await admin.disconnect();
-    if (created.length > 0) logger.info('created topics', { topics: created });
-  },
+  prepare: (config, logger) => prepareTopics(config.kafka, logger, outputTopics(config)),
   module: (config, logger, metrics) => ApiModule.forRoot(config, logger, metrics),
   readiness(app, config) {
     const kafka = app.get(KafkaProbe);

@@ -1,10 +1,10 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
 
-import { createKafka, KafkaProbe } from '@app/kafka';
+import { KafkaProbe } from '@app/kafka';
 import { LagStore } from '@app/lag';
 import { JsonLogger, Metrics } from '@app/observability';
-import { createRedisClient, type RedisClient } from '@app/redis';
+import type { RedisClient } from '@app/redis';
+import { closeServiceClients, serviceProviders } from '@app/runtime';
 
 import type { LagMonitorConfig } from './lag-monitor.config';
 import { LagMonitorService } from './lag-monitor.service';
@@ -21,22 +21,13 @@ export class LagMonitorModule implements OnApplicationShutdown {
     return {
       module: LagMonitorModule,
       providers: [
-        { provide: LAG_MONITOR_CONFIG, useValue: config },
-        { provide: JsonLogger, useValue: logger },
-        { provide: Metrics, useValue: metrics },
-        { provide: KAFKA, useFactory: () => createKafka(config.kafka, logger) },
-        { provide: KafkaProbe, inject: [KAFKA], useFactory: (kafka: Kafka) => new KafkaProbe(kafka) },
-        {
-          provide: REDIS,
-          useFactory: async (): Promise<RedisClient> => {
-            const redis = createRedisClient(config.redis, {
-              name: 'lag-monitor',
-              queueWhileDisconnected: true,
-            });
-            await redis.connect();
-            return redis;
-          },
-        },
+        ...serviceProviders({
+          name: 'lag-monitor',
+          config,
+          tokens: { config: LAG_MONITOR_CONFIG, kafka: KAFKA, redis: REDIS },
+          logger,
+          metrics,
+        }),
         { provide: LagStore, inject: [REDIS], useFactory: (redis: RedisClient) => new LagStore(redis) },
         LagMonitorService,
       ],
@@ -45,7 +36,6 @@ export class LagMonitorModule implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.kafkaProbe.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeServiceClients(this.kafkaProbe, this.redis);
   }
 }

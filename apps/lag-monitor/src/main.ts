@@ -1,4 +1,4 @@
-import { createKafka, ensureTopics, KafkaProbe } from '@app/kafka';
+import { KafkaProbe, prepareTopics } from '@app/kafka';
 import { redisAnswers, type RedisClient } from '@app/redis';
 import { runService } from '@app/runtime';
 
@@ -11,15 +11,10 @@ runService({
   name: 'lag-monitor',
   metrics: 'lag',
   loadConfig: () => loadLagMonitorConfig(),
-  async prepare(config, logger) {
-    const admin = createKafka(config.kafka, logger).admin();
-    await admin.connect();
-    const created = await ensureTopics(admin, [
+  prepare: (config, logger) =>
+    prepareTopics(config.kafka, logger, [
       { topic: config.alertsTopic, numPartitions: config.outputTopicPartitions },
-    ]);
-    await admin.disconnect();
-    if (created.length > 0) logger.info('created topics', { topics: created });
-  },
+    ]),
   module: (config, logger, metrics) => LagMonitorModule.forRoot(config, logger, metrics),
   readiness(app) {
     const kafka = app.get(KafkaProbe);

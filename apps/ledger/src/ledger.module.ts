@@ -1,11 +1,11 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
 
 import { FacilityCalendar } from '@app/calendar';
-import { createKafka, KafkaProbe } from '@app/kafka';
+import { KafkaProbe } from '@app/kafka';
 import { LedgerStore } from '@app/ledger';
 import { JsonLogger, Metrics } from '@app/observability';
-import { createRedisClient, type RedisClient } from '@app/redis';
+import type { RedisClient } from '@app/redis';
+import { closeServiceClients, serviceProviders } from '@app/runtime';
 
 import type { LedgerConfig } from './ledger.config';
 import { KAFKA, LEDGER_CONFIG, REDIS } from './ledger.tokens';
@@ -23,19 +23,14 @@ export class LedgerModule implements OnApplicationShutdown {
     return {
       module: LedgerModule,
       providers: [
-        { provide: LEDGER_CONFIG, useValue: config },
-        { provide: JsonLogger, useValue: logger },
-        { provide: Metrics, useValue: metrics },
-        { provide: KAFKA, useFactory: (): Kafka => createKafka(config.kafka, logger) },
-        { provide: KafkaProbe, inject: [KAFKA], useFactory: (kafka: Kafka) => new KafkaProbe(kafka) },
-        {
-          provide: REDIS,
-          useFactory: async (): Promise<RedisClient> => {
-            const redis = createRedisClient(config.redis, { name: 'ledger', queueWhileDisconnected: false });
-            await redis.connect();
-            return redis;
-          },
-        },
+        ...serviceProviders({
+          name: 'ledger',
+          config,
+          tokens: { config: LEDGER_CONFIG, kafka: KAFKA, redis: REDIS },
+          logger,
+          metrics,
+          queueWhileDisconnected: false,
+        }),
         {
           provide: LedgerStore,
           inject: [REDIS],
@@ -63,7 +58,6 @@ export class LedgerModule implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.kafkaProbe.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeServiceClients(this.kafkaProbe, this.redis);
   }
 }

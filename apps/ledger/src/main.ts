@@ -1,4 +1,4 @@
-import { createKafka, ensureTopics, KafkaProbe } from '@app/kafka';
+import { KafkaProbe, prepareTopics } from '@app/kafka';
 import { redisAnswers, type RedisClient } from '@app/redis';
 import { runService } from '@app/runtime';
 
@@ -11,16 +11,11 @@ runService({
   name: 'ledger',
   metrics: 'ledger',
   loadConfig: () => loadLedgerConfig(),
-  async prepare(config, logger) {
-    const admin = createKafka(config.kafka, logger).admin();
-    await admin.connect();
-    const created = await ensureTopics(admin, [
+  prepare: (config, logger) =>
+    prepareTopics(config.kafka, logger, [
       { topic: config.rules.scanTopic, numPartitions: config.scanTopicPartitions },
       { topic: config.deadLetterTopic, numPartitions: Math.min(config.scanTopicPartitions, 6) },
-    ]);
-    await admin.disconnect();
-    if (created.length > 0) logger.info('created topics', { topics: created });
-  },
+    ]),
   module: (config, logger, metrics) => LedgerModule.forRoot(config, logger, metrics),
   readiness(app, config) {
     const kafka = app.get(KafkaProbe);

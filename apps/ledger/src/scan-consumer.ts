@@ -14,12 +14,13 @@ import {
   type Producer,
 } from 'kafkajs';
 
+import { GroupMembership } from '@app/kafka';
 import { LedgerStore, type ScanResult } from '@app/ledger';
 import { JsonLogger, Metrics } from '@app/observability';
 import type { RedisClient } from '@app/redis';
 
 import { DeadLetterPublisher, type DeadLetter } from './dead-letters';
-import { GroupMembership } from './group-membership';
+
 import { LEDGER_CONFIG, KAFKA, REDIS } from './ledger.tokens';
 import type { LedgerConfig } from './ledger.config';
 import { PartitionPositions } from './partition-positions';

@@ -1,4 +1,4 @@
-import { createKafka, ensureTopics, KafkaProbe } from '@app/kafka';
+import { KafkaProbe, outputTopics, prepareTopics } from '@app/kafka';
 import { redisAnswers, type RedisClient } from '@app/redis';
 import { runService } from '@app/runtime';
 
@@ -12,21 +12,8 @@ runService({
   name: 'notifier',
   metrics: 'notifier',
   loadConfig: () => loadNotifierConfig(),
-  async prepare(config, logger) {
-    // the topics are the watch's; made here too so that the notifier may start first
-    const admin = createKafka(config.kafka, logger).admin();
-    await admin.connect();
-    const created = await ensureTopics(admin, [
-      { topic: config.alertsTopic, numPartitions: config.outputTopicPartitions },
-      {
-        topic: config.summariesTopic,
-        numPartitions: config.outputTopicPartitions,
-        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-      },
-    ]);
-    await admin.disconnect();
-    if (created.length > 0) logger.info('created topics', { topics: created });
-  },
+  // the topics are the watch's; made here too so that the notifier may start first
+  prepare: (config, logger) => prepareTopics(config.kafka, logger, outputTopics(config)),
   module: (config, logger, metrics) => NotifierModule.forRoot(config, logger, metrics),
   readiness(app) {
     const kafka = app.get(KafkaProbe);

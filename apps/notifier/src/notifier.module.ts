@@ -1,9 +1,9 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
 
-import { createKafka, KafkaProbe } from '@app/kafka';
+import { KafkaProbe } from '@app/kafka';
 import { JsonLogger, Metrics } from '@app/observability';
-import { createRedisClient, type RedisClient } from '@app/redis';
+import type { RedisClient } from '@app/redis';
+import { closeServiceClients, serviceProviders } from '@app/runtime';
 import { DeliveryQueue, SubscriptionStore } from '@app/subscriptions';
 
 import { DeliverySender } from './delivery-sender';
@@ -26,19 +26,13 @@ export class NotifierModule implements OnApplicationShutdown {
     return {
       module: NotifierModule,
       providers: [
-        { provide: NOTIFIER_CONFIG, useValue: config },
-        { provide: JsonLogger, useValue: logger },
-        { provide: Metrics, useValue: metrics },
-        { provide: KAFKA, useFactory: () => createKafka(config.kafka, logger) },
-        { provide: KafkaProbe, inject: [KAFKA], useFactory: (kafka: Kafka) => new KafkaProbe(kafka) },
-        {
-          provide: REDIS,
-          useFactory: async (): Promise<RedisClient> => {
-            const redis = createRedisClient(config.redis, { name: 'notifier', queueWhileDisconnected: true });
-            await redis.connect();
-            return redis;
-          },
-        },
+        ...serviceProviders({
+          name: 'notifier',
+          config,
+          tokens: { config: NOTIFIER_CONFIG, kafka: KAFKA, redis: REDIS },
+          logger,
+          metrics,
+        }),
         {
           provide: SubscriptionStore,
           inject: [REDIS],
@@ -53,7 +47,6 @@ export class NotifierModule implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.kafkaProbe.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeServiceClients(this.kafkaProbe, this.redis);
   }
 }

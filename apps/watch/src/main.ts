@@ -1,4 +1,4 @@
-import { createKafka, ensureTopics, KafkaProbe } from '@app/kafka';
+import { KafkaProbe, outputTopics, prepareTopics } from '@app/kafka';
 import { redisAnswers, type RedisClient } from '@app/redis';
 import { runService } from '@app/runtime';
 
@@ -11,20 +11,7 @@ runService({
   name: 'watch',
   metrics: 'watch',
   loadConfig: () => loadWatchConfig(),
-  async prepare(config, logger) {
-    const admin = createKafka(config.kafka, logger).admin();
-    await admin.connect();
-    const created = await ensureTopics(admin, [
-      { topic: config.alertsTopic, numPartitions: config.outputTopicPartitions },
-      {
-        topic: config.summariesTopic,
-        numPartitions: config.outputTopicPartitions,
-        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-      },
-    ]);
-    await admin.disconnect();
-    if (created.length > 0) logger.info('created topics', { topics: created });
-  },
+  prepare: (config, logger) => prepareTopics(config.kafka, logger, outputTopics(config)),
   module: (config, logger, metrics) => WatchModule.forRoot(config, logger, metrics),
   readiness(app) {
     const kafka = app.get(KafkaProbe);

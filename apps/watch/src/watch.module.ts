@@ -1,11 +1,11 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
 
 import { FacilityCalendar } from '@app/calendar';
-import { createKafka, KafkaProbe } from '@app/kafka';
+import { KafkaProbe } from '@app/kafka';
 import { WatchStore } from '@app/ledger';
 import { JsonLogger, Metrics } from '@app/observability';
-import { createRedisClient, type RedisClient } from '@app/redis';
+import type { RedisClient } from '@app/redis';
+import { closeServiceClients, serviceProviders } from '@app/runtime';
 
 import type { WatchConfig } from './watch.config';
 import { WatchService } from './watch.service';
@@ -22,19 +22,13 @@ export class WatchModule implements OnApplicationShutdown {
     return {
       module: WatchModule,
       providers: [
-        { provide: WATCH_CONFIG, useValue: config },
-        { provide: JsonLogger, useValue: logger },
-        { provide: Metrics, useValue: metrics },
-        { provide: KAFKA, useFactory: () => createKafka(config.kafka, logger) },
-        { provide: KafkaProbe, inject: [KAFKA], useFactory: (kafka: Kafka) => new KafkaProbe(kafka) },
-        {
-          provide: REDIS,
-          useFactory: async (): Promise<RedisClient> => {
-            const redis = createRedisClient(config.redis, { name: 'watch', queueWhileDisconnected: true });
-            await redis.connect();
-            return redis;
-          },
-        },
+        ...serviceProviders({
+          name: 'watch',
+          config,
+          tokens: { config: WATCH_CONFIG, kafka: KAFKA, redis: REDIS },
+          logger,
+          metrics,
+        }),
         {
           provide: WatchStore,
           inject: [REDIS],
@@ -57,7 +51,6 @@ export class WatchModule implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.kafkaProbe.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeServiceClients(this.kafkaProbe, this.redis);
   }
 }

@@ -1,5 +1,9 @@
 import type { Admin } from 'kafkajs';
 
+import type { JsonLogger } from '@app/observability';
+
+import { createKafka, type KafkaConnection } from './kafka-client';
+
 export interface TopicSpec {
   topic: string;
   numPartitions: number;
@@ -36,4 +40,39 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[], timeoutMs =
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return missing.map((s) => s.topic);
+}
+
+/** What a service makes sure exists before it starts: connects, ensures the topics, logs what it created. */
+export async function prepareTopics(
+  conn: KafkaConnection,
+  logger: JsonLogger,
+  specs: TopicSpec[],
+): Promise<void> {
+  const admin = createKafka(conn, logger).admin();
+  await admin.connect();
+  try {
+    const created = await ensureTopics(admin, specs);
+    if (created.length > 0) logger.info('created topics', { topics: created });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * The watch's output: the alerts, and the compacted shift summaries. Every service that reads or writes
+ * them creates them the same way, so whichever starts first on a fresh cluster makes them.
+ */
+export function outputTopics(config: {
+  alertsTopic: string;
+  summariesTopic: string;
+  outputTopicPartitions: number;
+}): TopicSpec[] {
+  return [
+    { topic: config.alertsTopic, numPartitions: config.outputTopicPartitions },
+    {
+      topic: config.summariesTopic,
+      numPartitions: config.outputTopicPartitions,
+      configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+    },
+  ];
 }

@@ -7,12 +7,12 @@ import {
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 
 import { Alert, ShiftSummary } from '@app/contracts';
+import { GroupMembership } from '@app/kafka';
 import { JsonLogger, Metrics } from '@app/observability';
 
 import type { ApiConfig } from '../api.config';
 import { API_CONFIG, KAFKA } from '../api.tokens';
 import { ViewWriter } from '../store/view-writer';
-import { GroupMembership } from './group-membership';
 
 /**
  * Feeds the API's views from Kafka: each partition batch of the alerts or the summaries topic is
