@@ -57,7 +57,7 @@ export interface BenchReport {
 }
 
 export const ratio = (a: number, b: number): number | null =>
-  b > 0 && a > 0 ? Math.round((a / b) * 100) / 100 : null;
+  b > 0 && a > 0 ? Number((a / b).toPrecision(3)) : null; // three significant digits: a small ratio stays > 0
 
 const ms = (v: number | null) => (v === null ? 'n/a' : `${fmt(v)} ms`);
 const cores = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(2));
