@@ -5,19 +5,20 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import {
-  KafkaJSError,
   Partitioners,
   type Admin,
   type Consumer,
   type EachBatchPayload,
   type Kafka,
+  type KafkaMessage,
   type Producer,
 } from 'kafkajs';
 
 import { GroupMembership } from '@app/kafka';
-import { LedgerStore, type ScanResult } from '@app/ledger';
+import { LedgerRegressedError, LedgerStore, type ScanResult } from '@app/ledger';
 import { JsonLogger, Metrics } from '@app/observability';
 import type { RedisClient } from '@app/redis';
+import { Backoff, sleep, ThrottledLog } from '@app/retry';
 
 import { DeadLetterPublisher, type DeadLetter } from './dead-letters';
 
@@ -30,6 +31,10 @@ import { ScanIntake } from './scan-intake';
 class Abandoned extends Error {}
 
 const FLUSH_INTERVAL_MS = 1_000;
+/** how every retry of the hot path waits: from 200 ms, doubling, at most 10 s, jittered */
+const RETRY = { baseMs: 200, maxMs: 10_000 };
+/** the longest sleep between two heartbeats while a batch waits to retry */
+const HEARTBEAT_EVERY_MS = 2_000;
 
 /**
  * The ledger's hot path. For each partition batch: start where Redis says the ledger stands, parse,
@@ -42,6 +47,14 @@ const FLUSH_INTERVAL_MS = 1_000;
 @Injectable()
 export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log: JsonLogger;
+  /** retry loops log a cause at most once per 10 s, with a count */
+  private readonly retryLog: ThrottledLog;
+  /** failures of apply, dead-letter and the Redis ping, each since its last success */
+  private readonly backoff = {
+    apply: new Backoff(RETRY),
+    'dead-letter': new Backoff(RETRY),
+    redis: new Backoff(RETRY),
+  };
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly deadLetters: DeadLetterPublisher;
@@ -70,6 +83,7 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
     logger: JsonLogger,
   ) {
     this.log = logger.child('scan-consumer');
+    this.retryLog = new ThrottledLog(this.log);
     this.consumer = kafka.consumer({
       groupId: config.groupId,
       sessionTimeout: config.sessionTimeoutMs,
@@ -84,7 +98,12 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       // an idempotent producer must not give up; onBatch's own loop decides when a batch is abandoned
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
-    this.deadLetters = new DeadLetterPublisher(this.producer, config.rules.scanTopic, config.deadLetterTopic);
+    this.deadLetters = new DeadLetterPublisher(
+      this.producer,
+      config.rules.scanTopic,
+      config.deadLetterTopic,
+      kafka,
+    );
     this.positions = new PartitionPositions(redis, config.groupId, config.checkpointLagMs);
     this.redis.on('close', () => (this.redisSuspect = true));
     this.redis.on('node error', () => (this.redisSuspect = true));
@@ -103,6 +122,8 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
         ),
       );
       this.forget();
+      // another member may have dead-lettered on these partitions since: read back before sending more
+      this.deadLetters.forget();
       this.log.info('partitions assigned', { partitions: [...this.assigned].sort() });
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
@@ -161,20 +182,20 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       // 2. Parse.
       const now = Date.now();
       const scans: Parameters<LedgerStore['applyPartition']>[2] = [];
-      const types: string[] = [];
-      const letters: DeadLetter[] = [];
+      const parsed: { message: KafkaMessage; type: string }[] = [];
+      const rejected: DeadLetter[] = [];
       for (const message of messages) {
         const intake = this.intake.read(message.value, Number(message.offset), now);
         if (intake.ok) {
           scans.push({ facilityId: intake.facilityId, scan: intake.scan });
-          types.push(intake.type);
+          parsed.push({ message, type: intake.type });
         } else {
-          letters.push({ message, partition, reason: intake.reason, detail: intake.detail });
+          rejected.push({ message, partition, reason: intake.reason, detail: intake.detail });
         }
       }
 
-      // 3. Dead-letter, then apply; each retried until done, unless the batch stops being ours.
-      await this.untilDone('dead-letter', () => this.deadLetters.publish(letters), payload, epoch);
+      // 3. Apply: atomic per facility, idempotent by offset. What Redis refuses for its input is split
+      //    out scan by scan and recorded as refused with the state; the rest is applied.
       const results = await this.untilDone(
         'apply',
         () => this.ledger.applyPartition(topic, partition, scans, now),
@@ -182,12 +203,36 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
         epoch,
       );
 
-      // 4. Record: kafkajs fetches on from here; the flush timer commits and keeps the position.
+      // 4. Dead-letter, in offset order, what parsing rejected and what the store refused; each once
+      //    (the publisher reads back what a crashed run already wrote). Both are found again from the
+      //    same bytes and the state if this batch is read again, so this may follow the apply.
+      const refused: DeadLetter[] = [];
+      results.forEach((result, i) => {
+        if (typeof result === 'object') {
+          refused.push({
+            message: parsed[i].message,
+            partition,
+            reason: 'UNPROCESSABLE',
+            detail: result.refused,
+          });
+        }
+      });
+      const letters = [...rejected, ...refused].sort(
+        (a, b) => Number(a.message.offset) - Number(b.message.offset),
+      );
+      const sent = await this.untilDone(
+        'dead-letter',
+        () => this.deadLetters.publish(letters, heartbeat),
+        payload,
+        epoch,
+      );
+
+      // 5. Record: kafkajs fetches on from here; the flush timer commits and keeps the position.
       if (epoch !== this.epoch || isStale()) return;
       const lastOffset = messages[messages.length - 1].offset;
       resolveOffset(lastOffset);
       this.positions.applied(topic, partition, Number(lastOffset), Date.now());
-      this.count(messages, scans.length, types, results, letters);
+      this.count(messages, parsed, results, sent);
       await heartbeat();
     } catch (error) {
       if (error instanceof Abandoned) return;
@@ -197,32 +242,50 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
     }
   }
 
-  /** Runs `step` until it succeeds; gives up when the batch is no longer ours. */
+  /**
+   * Runs `step` until it succeeds, waiting a jittered, capped backoff (with heartbeats) after each
+   * failure; gives up when the batch is no longer ours. A failed apply then rewinds every partition to
+   * the positions kept in Redis (another facility's call of the same batch may have gone through), so
+   * the batch is read again. Bad input never gets here: the store refuses it scan by scan.
+   */
   private async untilDone<T>(
-    what: string,
+    what: 'apply' | 'dead-letter',
     step: () => Promise<T>,
     { heartbeat, isRunning, isStale }: EachBatchPayload,
     epoch: number,
   ): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+    const backoff = this.backoff[what];
+    for (;;) {
       if (!isRunning() || isStale() || epoch !== this.epoch) throw new Abandoned();
       try {
-        return await step();
+        const result = await step();
+        backoff.reset();
+        this.retryLog.clear(what);
+        return result;
       } catch (error) {
-        if (error instanceof KafkaJSError && !error.retriable) throw error;
-        const delay = Math.min(200 * 2 ** attempt, 10_000);
-        this.log.warn(`${what} failed; retrying`, {
+        const delayMs = backoff.next();
+        this.metrics.retries.inc({ step: what });
+        this.retryLog.warn(what, `${what} failed; retrying`, {
           error: (error as Error).message,
-          attempt,
-          delayMs: delay,
+          attempt: backoff.attempt,
+          delayMs,
         });
+        await this.wait(delayMs, heartbeat, () => !isRunning() || isStale() || this.stopping);
         if (what === 'apply') {
+          if (error instanceof LedgerRegressedError) this.redisSuspect = true;
           await this.rewind((error as Error).message, heartbeat);
           throw new Abandoned();
         }
-        await sleep(delay);
-        await heartbeat();
       }
+    }
+  }
+
+  /** Sleeps `ms`, heartbeating every couple of seconds so the group keeps the member; `cut` ends it early. */
+  private async wait(ms: number, heartbeat: () => Promise<void>, cut: () => boolean): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until && !cut()) {
+      await sleep(Math.min(HEARTBEAT_EVERY_MS, until - Date.now()));
+      await heartbeat().catch(() => undefined);
     }
   }
 
@@ -233,13 +296,22 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   private async rewind(why: string, heartbeat: () => Promise<void>): Promise<void> {
     this.forget();
     this.redisSuspect = false;
-    for (let attempt = 0; ; attempt++) {
+    const backoff = this.backoff.redis;
+    for (;;) {
       try {
         await this.redis.ping();
+        backoff.reset();
+        this.retryLog.clear('redis');
         break;
-      } catch {
-        await sleep(Math.min(200 * 2 ** attempt, 5_000));
-        await heartbeat();
+      } catch (error) {
+        const delayMs = backoff.next();
+        this.retryLog.warn('redis', 'Redis does not answer; waiting', {
+          error: (error as Error).message,
+          attempt: backoff.attempt,
+          delayMs,
+        });
+        await this.wait(delayMs, heartbeat, () => this.stopping);
+        if (this.stopping) throw new Abandoned();
       }
     }
     const assigned = [...this.assigned].map((key) => {
@@ -252,7 +324,10 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       if (offset !== undefined) this.consumer.seek({ topic, partition, offset: String(offset) });
     }
     this.metrics.rewinds.inc();
-    this.log.warn('rewound to the positions kept in Redis', { why, partitions: Object.fromEntries(kept) });
+    this.retryLog.warn('rewind', 'rewound to the positions kept in Redis', {
+      why,
+      partitions: Object.fromEntries(kept),
+    });
   }
 
   private async earliestOffset(topic: string, partition: number): Promise<number> {
@@ -279,7 +354,7 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
         await this.rewind('the Redis connection was lost', async () => undefined);
       } catch (error) {
         this.redisSuspect = true;
-        this.log.warn('could not rewind; retrying', { error: (error as Error).message });
+        this.retryLog.warn('rewind-timer', 'could not rewind; retrying', { error: (error as Error).message });
       } finally {
         this.rewinding = false;
       }
@@ -296,8 +371,11 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       if (commits.length === 0) return;
       await this.consumer.commitOffsets(commits);
       this.positions.committed(commits);
+      this.retryLog.clear('positions');
     } catch (error) {
-      this.log.warn('could not record positions; retrying', { error: (error as Error).message });
+      this.retryLog.warn('positions', 'could not record positions; retrying', {
+        error: (error as Error).message,
+      });
     }
   }
 
@@ -314,19 +392,21 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
 
   private count(
     messages: { timestamp: string }[],
-    applied: number,
-    types: string[],
+    parsed: { type: string }[],
     results: ScanResult[],
+    /** the letters sent by this batch: a replay's letters already on the topic are not counted again */
     letters: DeadLetter[],
   ): void {
     const now = Date.now();
-    this.progress.scans += applied;
     this.progress.deadLetters += letters.length;
-    for (let i = 0; i < applied; i++) {
-      if (results[i] !== 'skipped') this.metrics.events.inc({ type: types[i], result: results[i] });
-    }
+    results.forEach((result, i) => {
+      if (result === 'skipped' || typeof result === 'object') return;
+      this.progress.scans++;
+      this.metrics.events.inc({ type: parsed[i].type, result });
+    });
     for (const letter of letters) {
       this.metrics.deadLetters.inc({ reason: letter.reason });
+      // a message that is dead-lettered may not have a type one can trust
       this.metrics.events.inc({ type: 'unknown', result: 'dead_letter' });
     }
     for (const m of messages)
@@ -350,8 +430,4 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
     await this.admin?.disconnect();
     this.log.info('stopped', { inFlight: this.inFlight });
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -9,6 +9,8 @@ export const DeadLetterReason = z.enum([
   'UNKNOWN_FACILITY',
   'TOO_LATE',
   'OVERSIZE',
+  /** accepted by parsing but refused by the ledger's store (Redis refused the script's input) */
+  'UNPROCESSABLE',
 ]);
 export type DeadLetterReason = z.infer<typeof DeadLetterReason>;
 

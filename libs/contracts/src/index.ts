@@ -10,6 +10,7 @@ export {
   MailClass,
   ReceiptEvent,
   ScanEvent,
+  isWellFormedText,
 } from './scan-event';
 export type { ClosureEvent, ScanEventType } from './scan-event';
 export {

@@ -214,6 +214,26 @@ describe('parseScanMessage', () => {
       });
     });
 
+    it.each([
+      ['eventId', { ...handover, eventId: '\ud800' }],
+      ['eventId', { ...handover, eventId: 'abc\udfffdef' }],
+      ['eventId', { ...handover, eventId: 'pair-then-lone-\ud83d\ude00\ud83d' }],
+      ['itemId', { ...handover, itemId: 'EA12345678\udc005CN' }],
+      ['operatorId', { ...receipt, operatorId: '\udbff' }],
+    ])('SCHEMA: a lone UTF-16 surrogate in %s (valid JSON, not text)', (field, event) => {
+      const text = JSON.stringify(event);
+      expect(text).toMatch(/\\ud[89a-f]/);
+      const { reason, detail } = rejection(parse(text));
+      expect(reason).toBe('SCHEMA');
+      expect(detail).toContain(`${field}: holds a lone UTF-16 surrogate`);
+    });
+
+    it('accepts astral characters and escaped control characters in free-text fields', () => {
+      const eventId = '\ud83d\udce6-\u0000-\u001f-"\\/-\u2028-' + '\u{10ffff}';
+      const parsed = parse({ ...receipt, eventId, operatorId: '\u{1f600}\t' });
+      expect(parsed.ok && parsed.event.eventId).toBe(eventId);
+    });
+
     it('never quotes a huge field in full', () => {
       const { detail } = rejection(parse({ ...handover, type: 'T'.repeat(10_000) }));
       expect(detail.length).toBeLessThan(400);

@@ -9,17 +9,33 @@ export type MailClass = z.infer<typeof MailClass>;
 export const FeedbackOutcome = z.enum(['DELIVERED', 'LOCKER', 'PICKUP_POINT', 'RETURNED']);
 export type FeedbackOutcome = z.infer<typeof FeedbackOutcome>;
 
+/**
+ * Lone UTF-16 surrogates (`"\ud800"` in JSON) are valid JSON but not text: no UTF-8 encoding exists for
+ * them, and the ledger's store (Redis's JSON decoder) refuses them. In unicode mode `\p{Cs}` matches a
+ * surrogate only when it is not half of a pair.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/** A string field that holds well-formed Unicode text. */
+function text() {
+  return z.string().refine(isWellFormedText, 'holds a lone UTF-16 surrogate (not well-formed Unicode)');
+}
+
 // Unknown extra fields are allowed and stripped (zod's default for z.object).
 const scanFields = {
-  eventId: z.string().min(1).max(128),
+  eventId: z.string().min(1).max(128).pipe(text()),
   // A plain string here: the S10 check is a separate step with its own dead-letter reason (BAD_ITEM_ID).
-  itemId: z.string(),
+  itemId: text(),
   facilityId: FacilityId,
   occurredAt: z
     .string()
     .datetime({ offset: true })
     .refine((text) => Number.isFinite(Date.parse(text)), 'is not a usable instant'),
-  operatorId: z.string().optional(),
+  operatorId: text().optional(),
 };
 
 /** The upstream segment scans an item out to the downstream segment: opens a hand-off. */
@@ -80,10 +96,12 @@ const MAIL_CLASSES: ReadonlySet<unknown> = new Set(MailClass.options);
 export function acceptValidScanEvent(json: Record<string, unknown>): ScanEvent | undefined {
   const { eventId, itemId, facilityId, occurredAt, operatorId, type } = json;
   if (typeof eventId !== 'string' || eventId.length < 1 || eventId.length > 128) return undefined;
-  if (typeof itemId !== 'string') return undefined;
+  if (!isWellFormedText(eventId)) return undefined;
+  if (typeof itemId !== 'string' || !isWellFormedText(itemId)) return undefined;
   if (typeof facilityId !== 'string' || !isFacilityId(facilityId)) return undefined;
   if (typeof occurredAt !== 'string' || !isPlainRfc3339(occurredAt)) return undefined;
-  if (operatorId !== undefined && typeof operatorId !== 'string') return undefined;
+  if (operatorId !== undefined && (typeof operatorId !== 'string' || !isWellFormedText(operatorId)))
+    return undefined;
 
   // Object literals rather than spreads: spreading costs more than all the checks together.
   if (type === 'HANDOVER' || type === 'RECEIPT') {

@@ -1,6 +1,8 @@
 export { createKafka } from './kafka-client';
 export type { KafkaConnection } from './kafka-client';
 export { KafkaProbe } from './kafka-probe';
+export { findLastMessage, readPartitionRange } from './partition-reader';
+export type { ReadBackMessage } from './partition-reader';
 export { readTopicsSince } from './topic-reader';
 export type { ReadMessage } from './topic-reader';
 export { ensureTopics, outputTopics, prepareTopics } from './topics';

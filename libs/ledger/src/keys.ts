@@ -7,6 +7,8 @@ export const ledgerKeys = {
   prefix: (facilityId: string) => `hbm:{${facilityId}}:`,
   /** hash "<topic>:<partition>" -> last offset applied for this facility */
   watermarks: (facilityId: string) => `hbm:{${facilityId}}:wm`,
+  /** hash "<topic>:<partition>:<offset>" -> why that scan was refused (refuseScan-1.lua) */
+  refused: (facilityId: string) => `hbm:{${facilityId}}:refused`,
   /** string: JSON history of one hand-off's scans */
   handOff: (facilityId: string, handOffKey: string) => `hbm:{${facilityId}}:ho:${handOffKey}`,
   /** zset: hand-off keys with a closure waiting for its HANDOVER, scored by the wait deadline (ms) */

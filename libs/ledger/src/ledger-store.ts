@@ -1,4 +1,4 @@
-import type { Result } from 'ioredis';
+import { ReplyError, type Result } from 'ioredis';
 
 import type { MailClass } from '@app/contracts';
 import type { RedisClient } from '@app/redis';
@@ -20,7 +20,16 @@ declare module 'ioredis' {
       events: string,
       deadlines: string,
       graceMs: string,
-    ): Result<[string, string, string?], Context>;
+    ): Result<[string, string, string?, string[]?], Context>;
+    refuseScan(
+      watermarks: string,
+      prefix: string,
+      field: string,
+      expected: string,
+      offset: string,
+      reason: string,
+      retentionMs: string,
+    ): Result<[string, string], Context>;
     tick(
       dirty: string,
       prefix: string,
@@ -46,9 +55,28 @@ declare module 'ioredis' {
   }
 }
 
-/** What became of one scan: applied, duplicate, orphan (a closure without its hand-off, held), skipped. */
-export type ScanResult = 'applied' | 'duplicate' | 'orphan' | 'skipped';
+/**
+ * What became of one scan: applied, duplicate, orphan (a closure without its hand-off, held), skipped (at
+ * or below the watermark), or refused: the store cannot apply it (the reason becomes its dead letter's
+ * detail, reason UNPROCESSABLE). A refusal is kept with the state, so a redelivery is refused again alike.
+ */
+export type ScanResult = 'applied' | 'duplicate' | 'orphan' | 'skipped' | { refused: string };
 const resultOf: Record<string, ScanResult> = { A: 'applied', D: 'duplicate', O: 'orphan', S: 'skipped' };
+
+/** Redis error replies that say "not now" rather than "never": retried, never taken for bad input. */
+const TRANSIENT_REPLIES =
+  /^(LOADING|BUSY|OOM|READONLY|MOVED|ASK|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|NOREPLICAS|NOSCRIPT|NOTBUSY|UNBLOCKED|EXECABORT)\b/;
+
+/**
+ * Whether Redis refused a call for what it was given, so that the same call would fail the same way
+ * again: an error reply, other than those of a server that is loading, busy, full, read-only, moving
+ * slots or failing over. Lost connections and timeouts are not replies and are never deterministic.
+ */
+export function isDeterministicRedisError(error: unknown): error is Error {
+  return error instanceof (ReplyError as typeof Error) && !TRANSIENT_REPLIES.test(error.message);
+}
+
+const MAX_REASON_CHARS = 300;
 
 /**
  * Redis answered that a facility's watermark is below what this consumer saw acknowledged: Redis lost
@@ -135,13 +163,13 @@ export class LedgerStore {
       [...byFacility].map(async ([facilityId, indexes]) => {
         for (let from = 0; from < indexes.length; from += this.maxScansPerCall) {
           const chunk = indexes.slice(from, from + this.maxScansPerCall);
-          const codes = await this.applyFacility(
+          const outcomes = await this.applyOrSplit(
             facilityId,
             field,
             chunk.map((i) => scans[i].scan),
             nowMs,
           );
-          chunk.forEach((i, j) => (results[i] = resultOf[codes[j]]));
+          chunk.forEach((i, j) => (results[i] = outcomes[j]));
         }
       }),
     );
@@ -155,15 +183,42 @@ export class LedgerStore {
     return results;
   }
 
+  /**
+   * Applies one facility's scans; when Redis refuses the call for its input (isDeterministicRedisError:
+   * the script refused an event before writing anything), splits it in halves until the culprit is
+   * alone, and refuses that one. The rest is applied exactly as in one call.
+   */
+  private async applyOrSplit(
+    facilityId: string,
+    field: string,
+    scans: LedgerScan[],
+    nowMs: number,
+  ): Promise<ScanResult[]> {
+    try {
+      return await this.applyFacility(facilityId, field, scans, nowMs);
+    } catch (error) {
+      if (!isDeterministicRedisError(error)) throw error;
+      if (scans.length === 1) {
+        const reason = `Redis refused the scan: ${error.message}`.slice(0, MAX_REASON_CHARS);
+        await this.refuse(facilityId, field, scans[0].o, reason);
+        return [{ refused: reason }];
+      }
+      const half = Math.ceil(scans.length / 2);
+      const left = await this.applyOrSplit(facilityId, field, scans.slice(0, half), nowMs);
+      const right = await this.applyOrSplit(facilityId, field, scans.slice(half), nowMs);
+      return [...left, ...right];
+    }
+  }
+
   private async applyFacility(
     facilityId: string,
     field: string,
     scans: LedgerScan[],
     nowMs: number,
-  ): Promise<string> {
+  ): Promise<ScanResult[]> {
     const seenKey = `${facilityId}\t${field}`;
     const expected = this.seen.get(seenKey) ?? -1;
-    const [status, wm, codes] = await this.redis.applyScans(
+    const [status, wm, codes, refused] = await this.redis.applyScans(
       ledgerKeys.watermarks(facilityId),
       ledgerKeys.prefix(facilityId),
       field,
@@ -177,7 +232,27 @@ export class LedgerStore {
     );
     if (status === 'REGRESSED') throw new LedgerRegressedError(facilityId, field, expected, Number(wm));
     this.seen.set(seenKey, Number(wm));
-    return codes ?? '';
+    const results = [...(codes ?? '')].map((code) => resultOf[code]);
+    for (let i = 0; refused && i < refused.length; i += 2) {
+      results[Number(refused[i]) - 1] = { refused: refused[i + 1] };
+    }
+    return results;
+  }
+
+  private async refuse(facilityId: string, field: string, offset: number, reason: string): Promise<void> {
+    const seenKey = `${facilityId}\t${field}`;
+    const expected = this.seen.get(seenKey) ?? -1;
+    const [status, wm] = await this.redis.refuseScan(
+      ledgerKeys.watermarks(facilityId),
+      ledgerKeys.prefix(facilityId),
+      field,
+      String(expected),
+      String(offset),
+      reason,
+      String(this.options.retentionMs),
+    );
+    if (status === 'REGRESSED') throw new LedgerRegressedError(facilityId, field, expected, Number(wm));
+    this.seen.set(seenKey, Number(wm));
   }
 
   /** Forgets what this process saw acknowledged (after a rewind, or when partitions move away). */

@@ -20,6 +20,7 @@ export interface LedgerScript {
 export function ledgerScripts(): LedgerScript[] {
   const files = [
     'applyScans-1.lua',
+    'refuseScan-1.lua',
     'tick-1.lua',
     'enqueueSummary-1.lua',
     'trimOutbox-1.lua',

@@ -54,6 +54,13 @@ export class Metrics {
     registers: [],
   });
 
+  readonly retries = new Counter({
+    name: 'handover_ledger_retries_total',
+    help: 'Failed tries of a step of the ledger consumer that was retried after a backoff (step: apply, dead-letter).',
+    labelNames: ['step'] as const,
+    registers: [],
+  });
+
   // watch
 
   readonly alerts = new Counter({
@@ -185,7 +192,7 @@ export class Metrics {
     { defaults = true }: { defaults?: boolean } = {},
   ) {
     const owned: Record<MetricsOwner, Metric[]> = {
-      ledger: [this.events, this.deadLetters, this.applySeconds, this.rewinds],
+      ledger: [this.events, this.deadLetters, this.applySeconds, this.rewinds, this.retries],
       watch: [this.alerts, this.alertDelaySeconds, this.summaries, this.openHandOffs],
       api: [this.httpRequestSeconds, this.sseClients, this.viewMessages],
       notifier: [this.deliveries, this.deliveriesEnqueued, this.pendingDeliveries, this.failingSubscriptions],
@@ -206,6 +213,7 @@ export class Metrics {
       // a message that is dead-lettered may not have a type one can trust
       this.events.labels({ type: 'unknown', result: 'dead_letter' }).inc(0);
       for (const reason of DeadLetterReason.options) this.deadLetters.labels({ reason }).inc(0);
+      for (const step of ['apply', 'dead-letter']) this.retries.labels({ step }).inc(0);
     }
     if (owner === 'watch') {
       for (const kind of AlertKind.options)
