@@ -56,6 +56,27 @@ it('stores a subscription, returns it without its secret, lists and deletes it',
   expect(await store.delete(created.id)).toBe(false);
 });
 
+it("masks the credentials in a subscription's URL wherever it is shown, and gives the notifier the URL whole", async () => {
+  const withToken = await store.create(input, 'hz-supervisor');
+  const withUserinfo = await store.create(
+    { ...input, channel: 'webhook', url: 'https://desk:PASSwebhook@hooks.example.com/hbm' },
+    'hz-supervisor',
+  );
+  expect(withToken.url).toBe('https://oapi.dingtalk.com/robot/send?access_token=***');
+  expect(withUserinfo.url).toBe('https://***:***@hooks.example.com/hbm');
+  expect((await store.get(withToken.id))?.url).toBe(withToken.url);
+  const shown = JSON.stringify(await store.list());
+  expect(shown).not.toContain('access_token=abc');
+  expect(shown).not.toContain('PASSwebhook');
+  expect((await store.getWithSecret(withToken.id))?.url).toBe(input.url);
+  const whole = await store.listWithSecrets();
+  expect(whole.find((s) => s.id === withUserinfo.id)?.url).toBe(
+    'https://desk:PASSwebhook@hooks.example.com/hbm',
+  );
+  await store.delete(withToken.id);
+  await store.delete(withUserinfo.id);
+});
+
 it('rejects a subscription body with unknown fields or mixed wildcard facilities', () => {
   expect(SubscriptionInput.safeParse({ ...input, extra: 1 }).success).toBe(false);
   expect(SubscriptionInput.safeParse({ ...input, facilities: ['*', 'ZJ-HZ-DS07'] }).success).toBe(false);

@@ -9,6 +9,16 @@ import { createTopic, randomName, testBrokers, testKafka, waitFor } from './kafk
 import { ServiceProcess } from './ledger-process';
 import { testRedisUrl } from './redis';
 
+/**
+ * What lets a notifier (or API) send to this machine's local receivers: loopback allow-listed, robots
+ * over plain http on 127.0.0.1. The production default refuses all three.
+ */
+export const LOCAL_RECEIVERS: Record<string, string> = {
+  SUBSCRIPTION_ALLOWED_NETWORKS: '127.0.0.0/8',
+  SUBSCRIPTION_ALLOW_HTTP: 'true',
+  SUBSCRIPTION_ROBOT_PROXY_HOSTS: '127.0.0.1',
+};
+
 export class NotifierRig {
   readonly topics = { alerts: randomName('n-alerts'), summaries: randomName('n-summaries') };
   readonly group = randomName('notifier');
@@ -34,6 +44,7 @@ export class NotifierRig {
       NOTIFIER_GROUP_ID: this.group,
       NOTIFIER_METRICS_PORT: '0',
       NOTIFIER_POLL_MS: '100',
+      ...LOCAL_RECEIVERS,
       ...this.extra,
     };
   }

@@ -6,9 +6,13 @@ import {
   parseEnv,
   serviceConfigOf,
   serviceSettings,
+  SubscriptionSettings,
+  subscriptionDestinationsOf,
   type ServiceConfig,
+  type SubscriptionDestinations,
 } from '@app/config';
 import { DefaultTopic } from '@app/contracts';
+import type { HttpTimeouts } from '@app/observability';
 
 import { readTokensFile, type ApiToken } from './auth/tokens-file';
 
@@ -27,7 +31,20 @@ export const ApiEnv = serviceSettings({
   ALERT_STREAM_MAXLEN: env.int(200_000, 1_000, 100_000_000),
   /** seconds between heartbeat comments on an open alert stream */
   SSE_HEARTBEAT_SECONDS: env.int(15, 1, 300),
+  /** open alert streams this process serves, in all and per token; beyond: 429 */
+  SSE_MAX_STREAMS: env.int(1_000, 1, 1_000_000),
+  SSE_MAX_STREAMS_PER_TOKEN: env.int(10, 1, 100_000),
+  /** the most changes a resume (Last-Event-ID) replays; a longer gap gets a `reset` event */
+  SSE_REPLAY_MAX: env.int(10_000, 1, 1_000_000),
+  /** the largest request body (JSON) taken, in bytes; beyond: 413 */
+  HTTP_BODY_LIMIT_BYTES: env.int(262_144, 1_024, 104_857_600),
+  /** slow clients: the request headers, the whole request, an idle keep-alive connection */
+  HTTP_HEADERS_TIMEOUT_SECONDS: env.int(10, 1, 600),
+  HTTP_REQUEST_TIMEOUT_SECONDS: env.int(30, 1, 3_600),
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: env.int(5, 1, 600),
   KAFKA_SESSION_TIMEOUT_SECONDS: env.int(30, 6, 300),
+  /** where subscriptions may send (as the notifier): refused at creation otherwise */
+  ...SubscriptionSettings.shape,
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;
 
@@ -43,10 +60,20 @@ export interface ApiConfig extends ServiceConfig {
   streamMaxLen: number;
   heartbeatMs: number;
   sessionTimeoutMs: number;
+  /** SUBSCRIPTION_*: a subscription to anywhere else is refused at creation */
+  subscriptionDestinations: SubscriptionDestinations;
+  stream: { maxStreams: number; maxStreamsPerToken: number; replayMax: number };
+  bodyLimitBytes: number;
+  /** runService applies them to the server of HTTP_PORT */
+  httpTimeouts: HttpTimeouts;
 }
 
 export function loadApiConfig(source: NodeJS.ProcessEnv = process.env): ApiConfig {
   const e = parseEnv(ApiEnv, source);
+  if (e.HTTP_HEADERS_TIMEOUT_SECONDS > e.HTTP_REQUEST_TIMEOUT_SECONDS)
+    throw new ConfigError([
+      `HTTP_HEADERS_TIMEOUT_SECONDS: must not exceed HTTP_REQUEST_TIMEOUT_SECONDS (got ${e.HTTP_HEADERS_TIMEOUT_SECONDS} > ${e.HTTP_REQUEST_TIMEOUT_SECONDS})`,
+    ]);
   const tokens = readTokensFile(e.TOKENS_FILE);
   if (!tokens.ok) throw new ConfigError(tokens.problems.map((p) => `TOKENS_FILE: ${p}`));
   return {
@@ -61,5 +88,17 @@ export function loadApiConfig(source: NodeJS.ProcessEnv = process.env): ApiConfi
     streamMaxLen: e.ALERT_STREAM_MAXLEN,
     heartbeatMs: e.SSE_HEARTBEAT_SECONDS * 1000,
     sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_SECONDS * 1000,
+    subscriptionDestinations: subscriptionDestinationsOf(e),
+    stream: {
+      maxStreams: e.SSE_MAX_STREAMS,
+      maxStreamsPerToken: e.SSE_MAX_STREAMS_PER_TOKEN,
+      replayMax: e.SSE_REPLAY_MAX,
+    },
+    bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+    httpTimeouts: {
+      headersMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+    },
   };
 }

@@ -6,12 +6,14 @@ import { loadApiConfig } from './api.config';
 import { ApiModule } from './api.module';
 import { REDIS } from './api.tokens';
 import { ViewConsumer } from './feed/view-consumer';
+import { configureApiHttp } from './http/http-setup';
 import { AlertStreamHub } from './stream/alert-stream.hub';
 
 runService({
   name: 'api',
   metrics: 'api',
   http: true,
+  configureHttp: configureApiHttp,
   loadConfig: () => loadApiConfig(),
   prepare: (config, logger) => prepareTopics(config.kafka, logger, outputTopics(config)),
   module: (config, logger, metrics) => ApiModule.forRoot(config, logger, metrics),

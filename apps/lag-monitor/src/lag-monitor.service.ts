@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 
+import { connectionsForLog } from '@app/config';
 import {
   advanceWindow,
   LagStatus,
@@ -19,6 +20,7 @@ import {
   type LagReport,
 } from '@app/lag';
 import { JsonLogger, Metrics } from '@app/observability';
+import { ThrottledLog, TimerLoop } from '@app/retry';
 
 import { GroupSampler } from './group-sampler';
 import { LagAlertPublisher } from './lag-alert.publisher';
@@ -39,9 +41,7 @@ export class LagMonitorService implements OnApplicationBootstrap, BeforeApplicat
   private readonly publisher: LagAlertPublisher;
   private windows = new Map<string, GroupWindow>();
   private active = false;
-  private timer?: NodeJS.Timeout;
-  private running: Promise<void> = Promise.resolve();
-  private stopping = false;
+  private readonly rounds: TimerLoop;
   private lastRoundAt = 0;
 
   constructor(
@@ -55,6 +55,20 @@ export class LagMonitorService implements OnApplicationBootstrap, BeforeApplicat
     this.admin = kafka.admin();
     this.sampler = new GroupSampler(this.admin);
     this.publisher = new LagAlertPublisher(kafka, config.alertsTopic);
+    this.rounds = new TimerLoop({
+      run: async () => {
+        const startedAt = Date.now();
+        await this.round();
+        this.lastRoundAt = Date.now();
+        return Math.max(0, startedAt + config.intervalMs - Date.now());
+      },
+      // a failed sample is retried sooner than the next one was due, and never later
+      backoff: { baseMs: Math.min(1_000, config.intervalMs), maxMs: config.intervalMs },
+      log: new ThrottledLog(this.log),
+      cause: 'sample',
+      message: 'lag sample failed; retrying',
+      onFailure: () => this.metrics.lagSamples.inc({ result: 'failed' }),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -65,8 +79,9 @@ export class LagMonitorService implements OnApplicationBootstrap, BeforeApplicat
       groups: this.config.groups,
       intervalMs: this.config.intervalMs,
       windowSamples: this.config.window.windowSamples,
+      ...connectionsForLog(this.config),
     });
-    this.schedule(0);
+    this.rounds.start(0);
   }
 
   /** For the readiness check: a round (a sample, or a standby's lease check) completed lately. */
@@ -76,24 +91,6 @@ export class LagMonitorService implements OnApplicationBootstrap, BeforeApplicat
 
   get isActive(): boolean {
     return this.active;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopping) return;
-    this.timer = setTimeout(() => {
-      const startedAt = Date.now();
-      this.running = this.round().then(
-        () => {
-          this.lastRoundAt = Date.now();
-          this.schedule(Math.max(0, startedAt + this.config.intervalMs - Date.now()));
-        },
-        (error: unknown) => {
-          this.metrics.lagSamples.inc({ result: 'failed' });
-          this.log.warn('lag sample failed; retrying', { error: (error as Error).message });
-          this.schedule(this.config.intervalMs);
-        },
-      );
-    }, delayMs);
   }
 
   private async round(): Promise<void> {
@@ -204,9 +201,7 @@ export class LagMonitorService implements OnApplicationBootstrap, BeforeApplicat
 
   /** SIGTERM: finish the sample in hand, give the lease up so a standby takes over at once. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.timer);
-    await this.running.catch(() => undefined);
+    await this.rounds.stop();
     if (this.active) await this.store.releaseLease(this.config.instanceId).catch(() => undefined);
     await this.publisher.stop();
     await this.admin.disconnect().catch(() => undefined);

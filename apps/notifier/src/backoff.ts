@@ -1,7 +1,10 @@
+import { backoffDelay } from '@app/retry';
+
 /**
- * How long to wait after the `failedAttempts`-th failure in a row: base doubled each time, capped at
- * max, with "equal jitter" (half fixed, half random) so that receivers coming back are not hit by every
- * subscription at the same instant, yet no wait is shorter than half its step.
+ * How long a subscription waits after its `failedAttempts`-th failed send in a row: base doubled
+ * each time, capped at max, half of it random ("equal jitter"), so that receivers coming back are not
+ * hit by every subscription at the same instant, yet no wait is shorter than half its step. The
+ * count lives in Redis (the delivery state), so this is the schedule, not a Backoff object.
  */
 export function retryDelayMs(
   failedAttempts: number,
@@ -9,6 +12,5 @@ export function retryDelayMs(
   maxMs: number,
   random: () => number = Math.random,
 ): number {
-  const step = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failedAttempts - 1, 0), 40));
-  return Math.round(step / 2 + random() * (step / 2));
+  return backoffDelay(failedAttempts - 1, { baseMs, maxMs, jitter: 0.5 }, random);
 }

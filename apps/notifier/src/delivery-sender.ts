@@ -6,17 +6,21 @@ import {
 } from '@nestjs/common';
 
 import { JsonLogger, Metrics } from '@app/observability';
+import { Backoff, ThrottledLog } from '@app/retry';
 import {
   Channel,
   channelFormats,
   DeliveryQueue,
+  DestinationPolicy,
   SubscriptionStore,
   type ChannelFormat,
   type ChannelReply,
   type ChannelRequest,
+  type StoredSubscription,
 } from '@app/subscriptions';
 
 import { retryDelayMs } from './backoff';
+import { post, SendError } from './http-post';
 import type { NotifierConfig } from './notifier.config';
 import { NOTIFIER_CONFIG } from './notifier.tokens';
 
@@ -31,11 +35,19 @@ const GAUGE_EVERY_MS = 5_000;
  * delivered leaves the queue; a failure keeps it and waits (exponential backoff with jitter); what is
  * still unsent NOTIFIER_GIVE_UP_HOURS after it was queued is abandoned, counted and shown. Chat robots get
  * at most NOTIFIER_CHAT_PER_MINUTE requests a minute; what is due meanwhile is merged into the next one.
+ * Each send goes only where DestinationPolicy allows, checked then (not just at creation), over a
+ * connection to the address checked; a refused destination is a failure like any other, so it shows
+ * in `lastError` and is retried (an operator may widen SUBSCRIPTION_ALLOWED_NETWORKS meanwhile).
  */
 @Injectable()
 export class DeliverySender implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log: JsonLogger;
+  private readonly warnings: ThrottledLog;
   private readonly formats: Record<Channel, ChannelFormat>;
+  private readonly destinations: DestinationPolicy;
+  /** the sender loop's own failures (Redis refusing): its polls back off, capped, with jitter */
+  private readonly pollBackoff: Backoff;
+  private roundsFailed = false;
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer?: NodeJS.Timeout;
   private gaugeTimer?: NodeJS.Timeout;
@@ -51,6 +63,9 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     logger: JsonLogger,
   ) {
     this.log = logger.child('sender');
+    this.warnings = new ThrottledLog(this.log);
+    this.destinations = new DestinationPolicy(config.destinations);
+    this.pollBackoff = new Backoff({ baseMs: config.pollMs, maxMs: Math.max(config.pollMs, 10_000) });
     this.formats = channelFormats({
       publicBaseUrl: config.publicUrl,
       firingHoldMs: config.alertmanagerHoldMs,
@@ -66,6 +81,11 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
       retryBaseMs: this.config.retryBaseMs,
       retryMaxMs: this.config.retryMaxMs,
       giveUpHours: this.config.giveUpMs / 3_600_000,
+      allowedNetworks: this.config.destinations.allowedNetworks.map((n) => n.text),
+      allowHttp: this.config.destinations.allowHttp,
+      robotProxyHosts: this.config.destinations.robotProxyHosts.map((h) =>
+        h.port ? `${h.hostname}:${h.port}` : h.hostname,
+      ),
     });
     this.schedule(0);
     this.gaugeTimer = setInterval(() => void this.updateGauges(), GAUGE_EVERY_MS);
@@ -82,11 +102,24 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
       this.round = this.poll().then(
         (busy) => {
           this.lastRoundAt = Date.now();
+          if (this.roundsFailed) {
+            // a round that threw left its subscription due: polling again at once would spin on it
+            this.roundsFailed = false;
+            this.schedule(this.pollBackoff.next());
+            return;
+          }
+          this.pollBackoff.reset();
+          this.warnings.clear('poll');
           this.schedule(busy ? Math.min(50, this.config.pollMs) : this.config.pollMs);
         },
         (error: unknown) => {
-          this.log.warn('delivery poll failed; retrying', { error: (error as Error).message });
-          this.schedule(Math.min(this.config.pollMs * 4, 5_000));
+          const waitMs = this.pollBackoff.next();
+          this.warnings.warn('poll', 'delivery poll failed; retrying', {
+            error: (error as Error).message,
+            attempt: this.pollBackoff.attempt,
+            waitMs,
+          });
+          this.schedule(waitMs);
         },
       );
     }, delayMs);
@@ -101,9 +134,13 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     for (const id of due) {
       if (this.inFlight.has(id) || this.inFlight.size >= this.config.concurrency) continue;
       const work = this.deliver(id)
-        .catch((error: unknown) =>
-          this.log.warn('delivery round failed', { subscription: id, error: (error as Error).message }),
-        )
+        .catch((error: unknown) => {
+          this.roundsFailed = true;
+          this.warnings.warn('round', 'delivery round failed', {
+            subscription: id,
+            error: (error as Error).message,
+          });
+        })
         .finally(() => this.inFlight.delete(id));
       this.inFlight.set(id, work);
       started++;
@@ -156,8 +193,8 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
 
       const request = format.request(sub, deliveries, new Date(now));
       if (format.chat) await this.queue.recordSend(id, now);
-      const failure = await this.send(request).then(
-        (reply) => format.failureOf(reply),
+      const failure = await this.send(sub, request).then(
+        (reply) => (typeof reply === 'string' ? reply : format.failureOf(reply)),
         (error: unknown) => describe(error),
       );
       now = Date.now();
@@ -174,7 +211,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
         this.metrics.deliveries
           .labels({ channel: sub.channel, result: 'retried' })
           .inc(request.deliveryIds.length);
-        this.log.warn('delivery failed; will retry', {
+        this.warnings.warn(`send:${id}`, 'delivery failed; will retry', {
           subscription: id,
           channel: sub.channel,
           error: failure,
@@ -187,16 +224,24 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  private async send(request: ChannelRequest): Promise<ChannelReply> {
-    const response = await fetch(request.url, {
-      method: 'POST',
+  /**
+   * The receiver's answer, or why the request was not sent (a refused destination). The name is
+   * resolved once, here; the connection uses the addresses checked.
+   */
+  private async send(sub: StoredSubscription, request: ChannelRequest): Promise<ChannelReply | string> {
+    const deadline = Date.now() + this.config.sendTimeoutMs;
+    const destination = await withTimeout(
+      this.destinations.destinationOf(sub.channel, request.url),
+      this.config.sendTimeoutMs,
+    );
+    if (!destination.ok) return `refused: ${destination.refusal}`;
+    return post({
+      url: destination.url,
+      addresses: destination.addresses,
       headers: request.headers,
       body: request.body,
-      signal: AbortSignal.timeout(this.config.sendTimeoutMs),
-      redirect: 'manual',
+      timeoutMs: Math.max(1, deadline - Date.now()),
     });
-    const body = await response.text();
-    return { status: response.status, body };
   }
 
   private async updateGauges(): Promise<void> {
@@ -205,7 +250,7 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
       this.metrics.pendingDeliveries.set(subs.reduce((n, s) => n + s.delivery.pending, 0));
       this.metrics.failingSubscriptions.set(subs.filter((s) => s.delivery.failedAttempts > 0).length);
     } catch (error) {
-      this.log.debug('could not count pending deliveries', { error: (error as Error).message });
+      this.warnings.warn('gauges', 'could not count pending deliveries', { error: (error as Error).message });
     }
   }
 
@@ -220,9 +265,20 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
   }
 }
 
-/** A fetch error, short, without the URL (a robot URL carries its access token). */
+/**
+ * A send error as `lastError`: a short code, never a message that could carry the URL (a robot URL
+ * holds its access token) or anything the receiver said.
+ */
 function describe(error: unknown): string {
-  const e = error as Error & { cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError') return 'timed out';
-  return e.cause?.code ?? e.cause?.message ?? e.message;
+  if (error instanceof SendError) return error.code === 'TIMEOUT' ? 'timed out' : error.code;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'send failed';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SendError('TIMEOUT')), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

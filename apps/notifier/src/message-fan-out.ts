@@ -8,11 +8,14 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 
 import { Alert, ShiftSummary } from '@app/contracts';
 import { JsonLogger, Metrics } from '@app/observability';
+import { Backoff, sleep, ThrottledLog } from '@app/retry';
 import { DeliveryQueue, SubscriptionStore, wants, type DeliveryMessage } from '@app/subscriptions';
 
-import { retryDelayMs } from './backoff';
 import type { NotifierConfig } from './notifier.config';
 import { KAFKA, NOTIFIER_CONFIG } from './notifier.tokens';
+
+/** How a batch that Redis refused is retried: from 250 ms, doubled, capped at 5 s, with jitter. */
+const REQUEUE_BACKOFF = { baseMs: 250, maxMs: 5_000 };
 
 /** A message as published on Kafka, with the broker's timestamp. */
 interface Published {
@@ -29,7 +32,10 @@ interface Published {
 @Injectable()
 export class MessageFanOut implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log: JsonLogger;
+  private readonly warnings: ThrottledLog;
   private readonly consumer: Consumer;
+  /** aborted on shutdown: a batch waiting to retry stops waiting */
+  private readonly stopped = new AbortController();
   private joined = false;
   private lastSignOfLife = 0;
   private stopping = false;
@@ -43,6 +49,7 @@ export class MessageFanOut implements OnApplicationBootstrap, BeforeApplicationS
     logger: JsonLogger,
   ) {
     this.log = logger.child('fan-out');
+    this.warnings = new ThrottledLog(this.log);
     this.consumer = kafka.consumer({
       groupId: config.groupId,
       sessionTimeout: config.sessionTimeoutMs,
@@ -63,6 +70,13 @@ export class MessageFanOut implements OnApplicationBootstrap, BeforeApplicationS
     for (const event of [HEARTBEAT, FETCH, END_BATCH_PROCESS] as const) this.consumer.on(event, alive);
     for (const event of [REBALANCING, CRASH, STOP] as const)
       this.consumer.on(event, () => (this.joined = false));
+    // kafkajs retries and restarts the consumer itself (its retry options above: capped, jittered)
+    this.consumer.on(CRASH, ({ payload }) =>
+      this.warnings.warn('crash', 'the Kafka consumer crashed', {
+        error: payload.error.message,
+        restart: payload.restart,
+      }),
+    );
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: [this.config.alertsTopic, this.config.summariesTopic],
@@ -92,20 +106,23 @@ export class MessageFanOut implements OnApplicationBootstrap, BeforeApplicationS
     commitOffsetsIfNecessary,
   }: EachBatchPayload): Promise<void> {
     const messages = batch.messages.flatMap((m) => this.parse(batch.topic, m));
-    for (let attempt = 1; ; attempt++) {
+    const backoff = new Backoff(REQUEUE_BACKOFF);
+    for (;;) {
       if (this.stopping || !isRunning() || isStale()) return;
       try {
         await this.fanOut(messages);
+        this.warnings.clear('enqueue');
         break;
       } catch (error) {
-        const waitMs = retryDelayMs(attempt, 250, 5_000);
-        this.log.warn('could not queue deliveries in Redis; retrying', {
+        const waitMs = backoff.next();
+        this.warnings.warn('enqueue', 'could not queue deliveries in Redis; retrying', {
           error: (error as Error).message,
           topic: batch.topic,
           partition: batch.partition,
+          attempt: backoff.attempt,
           waitMs,
         });
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        await sleep(waitMs, this.stopped.signal);
         await heartbeat().catch(() => undefined);
       }
     }
@@ -120,7 +137,7 @@ export class MessageFanOut implements OnApplicationBootstrap, BeforeApplicationS
     try {
       json = JSON.parse(message.value.toString('utf8'));
     } catch {
-      this.log.warn('skipped a message that is not JSON', { topic, offset: message.offset });
+      this.warnings.warn('not-json', 'skipped a message that is not JSON', { topic, offset: message.offset });
       return [];
     }
     if (topic === this.config.alertsTopic) {
@@ -132,7 +149,10 @@ export class MessageFanOut implements OnApplicationBootstrap, BeforeApplicationS
       if (summary.success)
         return [{ message: { type: 'summary', summary: summary.data }, atMs: Number(message.timestamp) }];
     }
-    this.log.warn('skipped a message that does not match its schema', { topic, offset: message.offset });
+    this.warnings.warn('schema', 'skipped a message that does not match its schema', {
+      topic,
+      offset: message.offset,
+    });
     return [];
   }
 
@@ -156,6 +176,7 @@ export class MessageFanOut implements OnApplicationBootstrap, BeforeApplicationS
   /** SIGTERM: the batch in hand finishes (or gives up, uncommitted), then the consumer leaves its group. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     await this.consumer.disconnect();
     this.log.info('stopped consuming');
   }

@@ -2,7 +2,16 @@ import { hostname } from 'node:os';
 
 import { z } from 'zod';
 
-import { env, parseEnv, serviceConfigOf, serviceSettings, type ServiceConfig } from '@app/config';
+import {
+  env,
+  parseEnv,
+  serviceConfigOf,
+  serviceSettings,
+  SubscriptionSettings,
+  subscriptionDestinationsOf,
+  type ServiceConfig,
+  type SubscriptionDestinations,
+} from '@app/config';
 import { DefaultTopic } from '@app/contracts';
 
 const seconds = (fallback: number, min: number, max: number) =>
@@ -45,6 +54,8 @@ export const NotifierEnv = serviceSettings({
   NOTIFIER_PUBLIC_URL: z.string().trim().url().default('http://localhost:3000'),
   /** a FIRING alert sent to Alertmanager carries endsAt = send time + this (it is not re-sent) */
   NOTIFIER_ALERTMANAGER_HOLD_HOURS: seconds(24, 0.01, 24 * 30),
+  /** where subscriptions may send: SUBSCRIPTION_ALLOWED_NETWORKS, _ALLOW_HTTP, _ROBOT_PROXY_HOSTS (as the API) */
+  ...SubscriptionSettings.shape,
 });
 export type NotifierEnv = z.infer<typeof NotifierEnv>;
 
@@ -66,6 +77,7 @@ export interface NotifierConfig extends ServiceConfig {
   pollMs: number;
   publicUrl: string;
   alertmanagerHoldMs: number;
+  destinations: SubscriptionDestinations;
 }
 
 export function loadNotifierConfig(source: NodeJS.ProcessEnv = process.env): NotifierConfig {
@@ -90,5 +102,6 @@ export function loadNotifierConfig(source: NodeJS.ProcessEnv = process.env): Not
     pollMs: e.NOTIFIER_POLL_MS,
     publicUrl: e.NOTIFIER_PUBLIC_URL,
     alertmanagerHoldMs: Math.round(e.NOTIFIER_ALERTMANAGER_HOLD_HOURS * 3_600_000),
+    destinations: subscriptionDestinationsOf(e),
   };
 }

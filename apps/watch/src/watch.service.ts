@@ -7,10 +7,12 @@ import {
 import type { Kafka } from 'kafkajs';
 
 import { FacilityCalendar } from '@app/calendar';
+import { connectionsForLog } from '@app/config';
 import { shiftSummaryKey } from '@app/contracts';
 import { readShiftLedger, ShardLeases, shardOf, WatchStore } from '@app/ledger';
 import { JsonLogger, Metrics } from '@app/observability';
 import type { RedisClient } from '@app/redis';
+import { ThrottledLog, TimerLoop } from '@app/retry';
 
 import { countOpenHandOffs } from './open-hand-offs';
 import { ShardPublisher } from './shard-publisher';
@@ -32,12 +34,9 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly publishers = new Map<number, ShardPublisher>();
   private facilitiesByShard = new Map<number, string[]>();
   private facilitiesReadAt = 0;
-  private timer?: NodeJS.Timeout;
-  private running: Promise<void> = Promise.resolve();
-  private stopping = false;
+  private readonly rounds: TimerLoop;
+  private readonly openCounts: TimerLoop;
   private lastRoundAt = 0;
-  private openTimer?: NodeJS.Timeout;
-  private counting = false;
 
   constructor(
     @Inject(WATCH_CONFIG) private readonly config: WatchConfig,
@@ -50,6 +49,29 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
   ) {
     this.log = logger.child('watch');
     this.leases = new ShardLeases(redis, config.instanceId, config.shards, config.leaseMs);
+    const throttled = new ThrottledLog(this.log);
+    this.rounds = new TimerLoop({
+      run: async () => {
+        const more = await this.round();
+        this.lastRoundAt = Date.now();
+        return more ? 0 : config.tickMs;
+      },
+      // a failing round retries from one tick up to 5 s, and well within a lease while Redis answers
+      backoff: { baseMs: config.tickMs, maxMs: Math.max(config.tickMs, Math.min(5_000, config.leaseMs / 2)) },
+      log: throttled,
+      cause: 'round',
+      message: 'watch round failed; retrying',
+    });
+    this.openCounts = new TimerLoop({
+      run: async () => {
+        await this.countOpenHandOffs();
+        return config.openHandOffsEveryMs;
+      },
+      backoff: { baseMs: Math.min(1_000, config.openHandOffsEveryMs), maxMs: config.openHandOffsEveryMs },
+      log: throttled,
+      cause: 'open-handoffs',
+      message: 'could not count open hand-offs; retrying',
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -57,9 +79,10 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
       instance: this.config.instanceId,
       shards: this.config.shards,
       tickMs: this.config.tickMs,
+      ...connectionsForLog(this.config),
     });
-    this.schedule(0);
-    this.openTimer = setInterval(() => void this.countOpenHandOffs(), this.config.openHandOffsEveryMs);
+    this.rounds.start(0);
+    this.openCounts.start(this.config.openHandOffsEveryMs);
   }
 
   /**
@@ -68,22 +91,6 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
    */
   roundsAreRecent(nowMs: number): boolean {
     return nowMs - this.lastRoundAt <= Math.max(this.config.leaseMs, 3 * this.config.tickMs);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopping) return;
-    this.timer = setTimeout(() => {
-      this.running = this.round().then(
-        (more) => {
-          this.lastRoundAt = Date.now();
-          this.schedule(more ? 0 : this.config.tickMs);
-        },
-        (error: unknown) => {
-          this.log.warn('watch round failed; retrying', { error: (error as Error).message });
-          this.schedule(Math.min(this.config.tickMs * 4, 5_000));
-        },
-      );
-    }, delayMs);
   }
 
   /** One round over the shards this instance holds; true when work was left for an immediate next round. */
@@ -95,8 +102,10 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
       this.publishers.delete(shard);
       this.log.info('lost shard', { shard });
     }
-    await this.refreshFacilities(now, gained.length > 0);
-    for (const shard of gained) {
+    // a shard gained in a round that failed before its publisher started is held without one: start it too
+    const unstarted = [...this.leases.owned].filter((shard) => !this.publishers.has(shard));
+    await this.refreshFacilities(now, gained.length > 0 || unstarted.length > 0);
+    for (const shard of unstarted) {
       const publisher = new ShardPublisher(
         this.kafka,
         shard,
@@ -107,7 +116,15 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
         this.log,
       );
       // what an earlier owner may have committed but not trimmed lies within its lease, plus margin
-      await publisher.start(this.facilitiesByShard.get(shard) ?? [], now - 2 * this.config.leaseMs - 60_000);
+      try {
+        await publisher.start(
+          this.facilitiesByShard.get(shard) ?? [],
+          now - 2 * this.config.leaseMs - 60_000,
+        );
+      } catch (error) {
+        await publisher.stop(); // the next round starts a fresh one
+        throw error;
+      }
       this.publishers.set(shard, publisher);
     }
     const results = await Promise.all([...this.publishers.values()].map((p) => this.roundOfShard(p, now)));
@@ -156,26 +173,15 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
     this.facilitiesReadAt = now;
   }
 
-  /** handover_open_handoffs, off the rounds' path: it must not delay an alert. */
+  /** handover_open_handoffs, off the rounds' path: it must not delay an alert. Throws to its loop. */
   private async countOpenHandOffs(): Promise<void> {
-    if (this.counting) return;
-    this.counting = true;
-    try {
-      const held = [...this.publishers.keys()].flatMap((shard) => this.facilitiesByShard.get(shard) ?? []);
-      this.metrics.openHandOffs.set(await countOpenHandOffs(this.store.redis, held));
-    } catch (error) {
-      this.log.warn('could not count open hand-offs', { error: (error as Error).message });
-    } finally {
-      this.counting = false;
-    }
+    const held = [...this.publishers.keys()].flatMap((shard) => this.facilitiesByShard.get(shard) ?? []);
+    this.metrics.openHandOffs.set(await countOpenHandOffs(this.store.redis, held));
   }
 
   /** SIGTERM: finish the round in hand, publish what is due, give the shards back. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.timer);
-    clearInterval(this.openTimer);
-    await this.running.catch(() => undefined);
+    await Promise.all([this.rounds.stop(), this.openCounts.stop()]);
     for (const publisher of this.publishers.values()) {
       await publisher.publish(this.facilitiesByShard.get(publisher.shard) ?? []).catch(() => undefined);
       await publisher.stop();

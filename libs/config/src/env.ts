@@ -1,10 +1,19 @@
 import { z } from 'zod';
 
-/** A setting that cannot be used: the process must not start. `problems` holds one line per bad setting. */
+import { MASK, redactCredentials } from './redact';
+
+/**
+ * A setting that cannot be used: the process must not start. `problems` holds one line per bad
+ * setting, with any password in it masked, whoever wrote the line.
+ */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    const redacted = problems.map(redactCredentials);
+    super(`invalid configuration:\n${redacted.map((p) => `  ${p}`).join('\n')}`);
     this.name = 'ConfigError';
+    this.problems = redacted;
   }
 }
 
@@ -15,7 +24,7 @@ export function parseEnv<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessE
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.length > 0 ? String(issue.path[0]) : '(environment)';
     const value = issue.path.length > 0 ? env[name] : undefined;
-    const shown = value === undefined ? 'unset' : `"${isSecret(name) ? '***' : value}"`;
+    const shown = value === undefined ? 'unset' : `"${isSecret(name) ? MASK : redactCredentials(value)}"`;
     return `${name}: ${issue.message} (got ${shown})`;
   });
   throw new ConfigError(problems);

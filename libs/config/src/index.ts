@@ -1,8 +1,15 @@
+export { connectionsForLog } from './connections';
+export type { ConnectionsForLog } from './connections';
 export { ConfigError, env, parseEnv } from './env';
 export { KafkaSettings, kafkaConnectionOf } from './kafka-settings';
 export type { KafkaConnectionSettings } from './kafka-settings';
+export { redactCredentials } from './redact';
 export { RedisSettings } from './redis-settings';
 export { RuleSettings, rulesOf } from './rule-settings';
 export type { Rules } from './rule-settings';
 export { serviceConfigOf, serviceSettings } from './service-settings';
 export type { ServiceConfig } from './service-settings';
+export { formatIp, isIpv4Bytes, networkContains, parseIp, parseNetwork } from './networks';
+export type { IpBytes, Network } from './networks';
+export { SubscriptionSettings, subscriptionDestinationsOf } from './subscription-settings';
+export type { HostRule, SubscriptionDestinations } from './subscription-settings';

@@ -8,15 +8,27 @@ export const KafkaSettings = z
       z
         .string()
         .transform((v) => v.split(',').map((b) => b.trim()))
-        .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port[,host:port...]')).min(1)),
+        .pipe(z.array(z.string().regex(/^[^\s:@/]+:\d{1,5}$/, 'must be host:port[,host:port...]')).min(1)),
     ),
     KAFKA_CLIENT_ID: env.string('handover-balance'),
     KAFKA_SSL: env.bool(false),
     KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
     KAFKA_SASL_USERNAME: env.optionalString(),
     KAFKA_SASL_PASSWORD: env.optionalString(),
+    /** SASL over plain TCP: only where the network itself is trusted (a test broker, say) */
+    KAFKA_ALLOW_SASL_WITHOUT_TLS: env.bool(false),
   })
   .superRefine((v, ctx) => {
+    // PLAIN sends the password as it is, and SCRAM without TLS can be replayed against a dictionary
+    if (v.KAFKA_SASL_MECHANISM && !v.KAFKA_SSL && !v.KAFKA_ALLOW_SASL_WITHOUT_TLS) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['KAFKA_SSL'],
+        message:
+          'must be true when KAFKA_SASL_MECHANISM is set, or the credentials cross the network unencrypted ' +
+          '(KAFKA_ALLOW_SASL_WITHOUT_TLS=true allows it on a trusted network)',
+      });
+    }
     if (v.KAFKA_SASL_MECHANISM && (!v.KAFKA_SASL_USERNAME || !v.KAFKA_SASL_PASSWORD)) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

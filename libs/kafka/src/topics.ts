@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 
 import type { JsonLogger } from '@app/observability';
+import { Backoff, sleep, ThrottledLog, type WarnLogger } from '@app/retry';
 
 import { createKafka, type KafkaConnection } from './kafka-client';
 
@@ -10,11 +11,20 @@ export interface TopicSpec {
   configEntries?: { name: string; value: string }[];
 }
 
+/** How ensureTopics polls for leaders: soon at first (a fresh topic gets them in well under a second), then less often. */
+const LEADER_POLL = { baseMs: 100, maxMs: 2_000, jitter: 0.5 };
+
 /**
  * Creates the topics that do not exist yet and waits until each partition has a leader. Several
  * services may start at once on a fresh cluster: one that finds a topic created by another goes on.
+ * While it waits, a metadata request that fails is logged through `log` (once per 10 s, with a count).
  */
-export async function ensureTopics(admin: Admin, specs: TopicSpec[], timeoutMs = 60_000): Promise<string[]> {
+export async function ensureTopics(
+  admin: Admin,
+  specs: TopicSpec[],
+  timeoutMs = 60_000,
+  log?: WarnLogger,
+): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.topic));
   if (missing.length > 0) {
@@ -27,17 +37,24 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[], timeoutMs =
       if (!/already exists/i.test(String((error as Error).message))) throw error;
     }
   }
+  const names = specs.map((s) => s.topic);
   const deadline = Date.now() + timeoutMs;
+  const backoff = new Backoff(LEADER_POLL);
+  const throttled = log ? new ThrottledLog(log) : undefined;
   for (;;) {
     try {
-      const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+      const { topics } = await admin.fetchTopicMetadata({ topics: names });
       if (topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) break;
     } catch (error) {
       if (Date.now() > deadline) throw error;
+      throttled?.warn('topic-metadata', 'topic metadata request failed; retrying', {
+        topics: names,
+        error: (error as Error).message,
+      });
     }
     if (Date.now() > deadline)
-      throw new Error(`topics ${specs.map((s) => s.topic).join(', ')} have no leaders after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+      throw new Error(`topics ${names.join(', ')} have no leaders after ${timeoutMs} ms`);
+    await sleep(Math.min(backoff.next(), Math.max(0, deadline - Date.now())));
   }
   return missing.map((s) => s.topic);
 }
@@ -51,7 +68,7 @@ export async function prepareTopics(
   const admin = createKafka(conn, logger).admin();
   await admin.connect();
   try {
-    const created = await ensureTopics(admin, specs);
+    const created = await ensureTopics(admin, specs, 60_000, logger);
     if (created.length > 0) logger.info('created topics', { topics: created });
   } finally {
     await admin.disconnect();

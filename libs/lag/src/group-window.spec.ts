@@ -8,14 +8,21 @@ const settings: WindowSettings = {
   historyPoints: 100,
 };
 
-/** Runs samples through the window, one every 10 s from t = 0; each sample: [end, committed] per partition. */
-function run(samples: [number, number | null][][], members = 1, start: GroupWindow | null = null) {
+/**
+ * Runs samples through the window, one every 10 s from t = 0; each sample: [end, committed] per
+ * partition. `members`: the group's live members, the same at every sample or one per sample.
+ */
+function run(
+  samples: [number, number | null][][],
+  members: number | number[] = 1,
+  start: GroupWindow | null = null,
+) {
   let window = start;
   const results = samples.map((partitions, i) => {
     const sample: GroupSample = {
       group: 'g',
       atMs: (start ? start.sampledAtMs + 10_000 : 0) + i * 10_000,
-      members,
+      members: typeof members === 'number' ? members : members[i],
       partitions: partitions.map(([endOffset, committed], partition) => ({
         topic: 't',
         partition,
@@ -68,7 +75,7 @@ describe('a group window advanced by samples', () => {
     });
   });
 
-  it('takes the worst partition for the group and keeps reporting a group with no live members', () => {
+  it('takes the worst partition for the group and keeps reporting a group with no live members, as STOP', () => {
     const { last } = run(
       [
         [
@@ -87,8 +94,21 @@ describe('a group window advanced by samples', () => {
       0,
     );
     expect(last.lag.members).toBe(0);
-    expect(last.lag.partitions.map((p) => p.status)).toEqual(['STALL', 'OK']);
-    expect(last.lag.status).toBe('STALL');
+    expect(last.lag.partitions.map((p) => p.status)).toEqual(['STOP', 'OK']);
+    expect(last.lag.status).toBe('STOP');
+  });
+
+  it('is STOP at the first sample after the last member left a lagging group, and judged by the window again once one is back', () => {
+    const samples: [number, number | null][][] = [[[10, 10]], [[20, 20]], [[30, 25]], [[40, 25]], [[50, 48]]];
+    const { results } = run(samples, [1, 1, 0, 0, 1]);
+    expect(results.map((r) => r.lag.status)).toEqual(['OK', 'OK', 'STOP', 'STOP', 'OK']);
+    // the alert clock starts at the STOP, not minutes later
+    expect(results.map((r) => r.window.notOkSinceMs)).toEqual([null, null, 20_000, 20_000, null]);
+  });
+
+  it('does not call a group with no members STOP while it has no lag', () => {
+    const { results } = run([[[10, 10]], [[10, 10]]], 0);
+    expect(results.map((r) => r.lag.status)).toEqual(['OK', 'OK']);
   });
 
   it('counts the lag of a partition with no committed offset from the log start', () => {

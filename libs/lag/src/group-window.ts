@@ -113,7 +113,11 @@ export function advanceWindow(
       endOffset: offsets.endOffset,
       lag,
       lagSeconds: age.lagSeconds,
-      status: partitionStatus(window, lastProgressAtMs, age.lagSeconds, settings),
+      status: partitionStatus(
+        window,
+        { lastProgressAtMs, lagSeconds: age.lagSeconds, members: sample.members },
+        settings,
+      ),
     });
   }
   const status = worstStatus(lags.map((p) => p.status));

@@ -13,6 +13,6 @@ export {
   writeLagReport,
 } from './lag-report';
 export { partitionStatus, worstStatus } from './lag-rules';
-export type { LagRules, WindowSample } from './lag-rules';
+export type { LagRules, PartitionState, WindowSample } from './lag-rules';
 export { LagStore } from './lag-store';
 export { lagKeys } from './keys';

@@ -20,24 +20,37 @@ export interface LagRules {
   allowedLagSeconds: number;
 }
 
+/** What the window alone does not hold: the clock of STOP, the lag in seconds and the live members. */
+export interface PartitionState {
+  /**
+   * The last time the committed offset moved or the group had no lag: the clock of STOP, which must not
+   * run while a caught-up group has nothing to commit.
+   */
+  lastProgressAtMs: number;
+  lagSeconds: number;
+  /** the group's live members at the current sample */
+  members: number;
+}
+
 /**
- * Burrow's evaluation of one partition over its window (oldest first, the current sample last).
- * `lastProgressAtMs` is the last time the committed offset moved or the group had no lag: the clock of
- * STOP, which must not run while a caught-up group has nothing to commit.
+ * The status of one partition over its window (oldest first, the current sample last), after Burrow's
+ * rules (README, "Consumer lag", says where they differ):
  *
- * - STOP: lag > 0 and no progress for `stopMs`.
+ * - OK whenever there is no lag.
+ * - STOP: lag > 0 and the group has no live members (nobody will ever consume it: no need to wait for
+ *   a window), or lag > 0 and no progress for `stopMs`.
  * - STALL: lag > 0 over a full window in which the committed offset never moved while the log end did.
  * - WARN: over a full window the lag never shrank, and it is now above the allowed lag.
- * - OK otherwise, and whenever there is no lag.
+ * - OK otherwise.
  */
 export function partitionStatus(
   window: WindowSample[],
-  lastProgressAtMs: number,
-  lagSeconds: number,
+  { lastProgressAtMs, lagSeconds, members }: PartitionState,
   rules: LagRules,
 ): LagStatus {
   const current = window[window.length - 1];
   if (!current || current.lag === 0) return 'OK';
+  if (members === 0) return 'STOP';
   if (current.atMs - lastProgressAtMs >= rules.stopMs) return 'STOP';
   if (window.length < rules.windowSamples) return 'OK';
   const first = window[0];

@@ -2,8 +2,9 @@ export { JsonLogger, LOG_LEVELS } from './logger';
 export type { LogLevel } from './logger';
 export { Metrics } from './metrics';
 export type { MetricsOwner } from './metrics';
-export { startOpsServer } from './ops-server';
+export { HTTP_TIMEOUT_DEFAULTS, startOpsServer } from './ops-server';
 export type {
+  HttpTimeouts,
   OpsServer,
   OpsServerOptions,
   ReadinessCheck,

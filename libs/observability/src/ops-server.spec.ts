@@ -1,5 +1,28 @@
+import { connect, type Socket } from 'node:net';
+
 import { Metrics } from './metrics';
 import { startOpsServer, type OpsServer, type ReadinessChecks } from './ops-server';
+
+/** A raw client: writes what `talk` sends, and resolves with what it read once the server closed. */
+function rawClient(port: number, talk: (socket: Socket) => void): Promise<{ text: string; ms: number }> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve({ text, ms: Date.now() - started }));
+    socket.on('connect', () => talk(socket));
+  });
+}
+
+/** Writes `line` every `everyMs` while the socket stays open: a client that never finishes. */
+function trickle(socket: Socket, line: string, everyMs: number): void {
+  const timer = setInterval(() => (socket.writable ? socket.write(line) : clearInterval(timer)), everyMs);
+  socket.on('close', () => clearInterval(timer));
+}
+
+const errorOf = (text: string) => JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as unknown;
 
 describe('the ops server', () => {
   let server: OpsServer;
@@ -111,5 +134,86 @@ describe('the ops server', () => {
         readiness: () => ({}),
       }),
     ).rejects.toThrow(`port ${server.port} is already in use`);
+  });
+
+  describe('against slow and broken clients', () => {
+    let slow: OpsServer;
+    beforeEach(async () => {
+      slow = await startOpsServer({
+        port: 0,
+        metrics: new Metrics('watch', { defaults: false }),
+        readiness: () => ({}),
+        timeouts: { headersMs: 500, requestMs: 1_000, keepAliveMs: 500 },
+        otherRoutes: (req, res) => {
+          if (req.url === '/stream') {
+            // a response that goes on far longer than the request timeout, as SSE does
+            res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+            const timer = setInterval(() => res.write(': beat\n\n'), 200);
+            res.on('close', () => clearInterval(timer));
+            return;
+          }
+          req.resume();
+          req.on('end', () => res.end('ok'));
+        },
+      });
+    });
+    afterEach(() => slow.close());
+
+    it('disconnects a client that sends its headers a line at a time and never finishes them (slow-loris)', async () => {
+      const { text, ms } = await rawClient(slow.port, (socket) => {
+        socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\n');
+        trickle(socket, 'X-Slow: 1\r\n', 100);
+      });
+      expect(text).toMatch(/^HTTP\/1\.1 408 /);
+      expect(errorOf(text)).toEqual({ error: { code: 'REQUEST_TIMEOUT', message: expect.any(String) } });
+      expect(ms).toBeLessThan(10_000);
+    });
+
+    it('disconnects a client that opens a connection and sends nothing', async () => {
+      const { text } = await rawClient(slow.port, () => undefined);
+      expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    });
+
+    it('disconnects a client whose body never finishes', async () => {
+      const { text } = await rawClient(slow.port, (socket) => {
+        socket.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nab');
+        trickle(socket, 'a', 100);
+      });
+      expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    });
+
+    it('answers a body cut short by the client with 400 in the error shape', async () => {
+      const { text } = await rawClient(slow.port, (socket) => {
+        socket.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nab');
+        setTimeout(() => socket.end(), 50);
+      });
+      expect(text).toMatch(/^HTTP\/1\.1 400 /);
+      expect(errorOf(text)).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    });
+
+    it('answers a request that is not HTTP with 400 in the error shape', async () => {
+      const { text } = await rawClient(slow.port, (socket) => socket.write('HELLO\r\n\r\n'));
+      expect(text).toMatch(/^HTTP\/1\.1 400 /);
+      expect(errorOf(text)).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    });
+
+    it('does not cut a streamed response that lasts longer than the request timeout', async () => {
+      const res = await fetch(`${slow.url}/stream`);
+      const reader = res.body!.getReader();
+      const started = Date.now();
+      let beats = 0;
+      while (Date.now() - started < 2_500) {
+        const { done } = await reader.read();
+        expect(done).toBe(false);
+        beats++;
+      }
+      expect(beats).toBeGreaterThan(5);
+      await reader.cancel();
+    });
+
+    it('sets nosniff on its own answers', async () => {
+      const res = await fetch(`${slow.url}/health/live`);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 import { Gauge } from 'prom-client';
 
@@ -22,7 +22,28 @@ export interface OpsServerOptions {
   checkTimeoutMs?: number;
   /** answers every other path (an HTTP service's own routes, on the same port); default: 404 */
   otherRoutes?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** how long a slow client may take; default: HTTP_TIMEOUT_DEFAULTS */
+  timeouts?: Partial<HttpTimeouts>;
 }
+
+/**
+ * Bounds on slow clients (slow-loris: headers or a body sent a byte at a time, or never finished). They
+ * cover receiving the request only: a response that streams for hours (SSE) is not cut by them.
+ */
+export interface HttpTimeouts {
+  /** the request line and headers must have arrived within this */
+  headersMs: number;
+  /** the whole request, body included, must have arrived within this (at least headersMs) */
+  requestMs: number;
+  /** an idle keep-alive connection is closed after this */
+  keepAliveMs: number;
+}
+
+export const HTTP_TIMEOUT_DEFAULTS: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  keepAliveMs: 5_000,
+};
 
 export interface OpsServer {
   readonly port: number;
@@ -45,6 +66,7 @@ export interface OpsServer {
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const { metrics, readiness } = options;
   const timeoutMs = options.checkTimeoutMs ?? 2_000;
+  const limits = { ...HTTP_TIMEOUT_DEFAULTS, ...options.timeouts };
 
   const ready = async (): Promise<ReadinessReport> => {
     const entries = Object.entries(readiness());
@@ -75,12 +97,24 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     res.end(req.method === 'HEAD' ? undefined : text);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, error('INTERNAL', (err as Error).message));
-      else res.destroy();
-    });
-  });
+  const server = createServer(
+    {
+      headersTimeout: Math.min(limits.headersMs, limits.requestMs),
+      requestTimeout: limits.requestMs,
+      keepAliveTimeout: limits.keepAliveMs,
+      // Node checks both timeouts at this interval (30 s by default, which would let a slow client
+      // hold its connection far longer than the timeout says)
+      connectionsCheckingInterval: Math.min(1_000, limits.headersMs),
+    },
+    (req, res) => {
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) send(res, 500, error('INTERNAL', (err as Error).message));
+        else res.destroy();
+      });
+    },
+  );
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) =>
       reject(
@@ -137,6 +171,39 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<boole
     clearTimeout(timer);
   }
 }
+
+/**
+ * A request Node could not take (timed out, malformed, headers too large, a body cut short by the
+ * client): answered in the error shape of every other error, then the connection is closed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  // a response already under way cannot be followed by another one on the same connection
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage?.headersSent;
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'HEADERS_TOO_LARGE', 'the request headers are too large']
+        : err.code === 'HPE_INVALID_EOF_STATE'
+          ? [400, 'BAD_REQUEST', 'the request ended before its body was complete']
+          : [400, 'BAD_REQUEST', 'the request is not valid HTTP'];
+  const json = JSON.stringify(error(code, message));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(json)}\r\nX-Content-Type-Options: nosniff\r\n` +
+      `Cache-Control: no-store\r\nConnection: close\r\n\r\n${json}`,
+  );
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
 
 function error(code: string, message: string) {
   return { error: { code, message } };

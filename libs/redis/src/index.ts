@@ -1,3 +1,3 @@
-export { createRedisClient } from './redis-client';
+export { createRedisClient, reconnectDelay, REDIS_RECONNECT } from './redis-client';
 export type { RedisClient, RedisClientOptions, RedisConnection } from './redis-client';
 export { redisAnswers } from './redis-probe';

@@ -1,5 +1,8 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 
+import { redactCredentials } from '@app/config';
+import { backoffDelay, ThrottledLog, type BackoffPolicy, type WarnLogger } from '@app/retry';
+
 export type RedisClient = Redis | Cluster;
 
 export interface RedisConnection {
@@ -17,18 +20,32 @@ export interface RedisClientOptions {
    * first learn whether Redis lost writes, and only then apply more.
    */
   queueWhileDisconnected: boolean;
+  /**
+   * Where connection errors go, at most once per 10 s per kind with a count. Unset: ioredis prints
+   * each one to stderr itself, on every reconnect attempt.
+   */
+  log?: WarnLogger;
 }
 
-/** Builds a standalone or cluster client that reconnects forever with a capped backoff. */
+/** How the client waits between reconnects: doubling from 100 ms to 5 s, jittered so clients do not reconnect in step. */
+export const REDIS_RECONNECT: BackoffPolicy = { baseMs: 100, maxMs: 5_000, jitter: 0.5 };
+
+/** ioredis's retry strategies count attempts from 1; never null: the client reconnects forever. */
+export function reconnectDelay(attempt: number, random: () => number = Math.random): number {
+  return backoffDelay(attempt - 1, REDIS_RECONNECT, random);
+}
+
+/** Builds a standalone or cluster client that reconnects forever with a capped, jittered backoff. */
 export function createRedisClient(conn: RedisConnection, opts: RedisClientOptions): RedisClient {
   const base: RedisOptions = {
     connectionName: opts.name,
     enableOfflineQueue: opts.queueWhileDisconnected,
     autoResendUnfulfilledCommands: opts.queueWhileDisconnected,
     maxRetriesPerRequest: opts.queueWhileDisconnected ? 20 : 0,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 6), 5_000),
+    retryStrategy: (attempt) => reconnectDelay(attempt),
     lazyConnect: true,
   };
+  let client: RedisClient;
   if (conn.clusterNodes.length > 0) {
     const url = new URL(conn.url);
     const clusterOptions: ClusterOptions = {
@@ -39,14 +56,31 @@ export function createRedisClient(conn: RedisConnection, opts: RedisClientOption
         tls: url.protocol === 'rediss:' ? {} : undefined,
       },
       enableOfflineQueue: opts.queueWhileDisconnected,
-      clusterRetryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 6), 5_000),
+      clusterRetryStrategy: (attempt) => reconnectDelay(attempt),
       lazyConnect: true,
     };
     const nodes = conn.clusterNodes.map((n) => {
       const [host, port] = n.split(':');
       return { host, port: Number(port) };
     });
-    return new Cluster(nodes, clusterOptions);
+    client = new Cluster(nodes, clusterOptions);
+  } else {
+    client = new Redis(conn.url, base);
   }
-  return new Redis(conn.url, base);
+  if (opts.log) logConnectionErrors(client, opts.name, new ThrottledLog(opts.log));
+  return client;
+}
+
+/** One line per kind of error per 10 s (with how many it stands for) instead of one per reconnect attempt. */
+function logConnectionErrors(client: RedisClient, name: string, log: ThrottledLog): void {
+  const warn = (error: Error & { code?: string }, node?: string) =>
+    log.warn(`redis:${error.code ?? error.name}`, 'Redis connection error; reconnecting', {
+      connection: name,
+      node: node === undefined ? undefined : redactCredentials(node),
+      error: redactCredentials(error.message),
+    });
+  client.on('error', (error: Error) => warn(error));
+  if (client instanceof Cluster) {
+    client.on('node error', (error: Error, node: string) => warn(error, node));
+  }
 }

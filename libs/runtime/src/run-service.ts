@@ -2,21 +2,30 @@ import 'reflect-metadata';
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
+import type { DynamicModule, INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
-import { ConfigError } from '@app/config';
+import { ConfigError, redactCredentials } from '@app/config';
 import {
   JsonLogger,
   Metrics,
   startOpsServer,
+  type HttpTimeouts,
   type LogLevel,
   type MetricsOwner,
   type OpsServer,
   type ReadinessChecks,
 } from '@app/observability';
 
-export interface ServiceDefinition<C extends { logLevel: LogLevel; metricsPort: number }> {
+/** What runService reads of a service's config. */
+export interface RunnableConfig {
+  logLevel: LogLevel;
+  metricsPort: number;
+  /** bounds on slow HTTP clients of the service's server; default: HTTP_TIMEOUT_DEFAULTS */
+  httpTimeouts?: Partial<HttpTimeouts>;
+}
+
+export interface ServiceDefinition<C extends RunnableConfig> {
   name: string;
   /** whose series of SPEC section 9 its /metrics exports */
   metrics: MetricsOwner;
@@ -36,6 +45,12 @@ export interface ServiceDefinition<C extends { logLevel: LogLevel; metricsPort: 
    * begins, its routes answer 503.
    */
   http?: boolean;
+  /**
+   * An HTTP service's Express set-up, before its routes are registered: Nest's own body parsers are
+   * off (their limit and errors are the service's to choose), so a service that takes bodies installs
+   * its parser here, with its headers and limits.
+   */
+  configureHttp?(app: INestApplication, config: C): void;
 }
 
 /**
@@ -44,9 +59,7 @@ export interface ServiceDefinition<C extends { logLevel: LogLevel; metricsPort: 
  * or Ctrl-C lets it finish what it has in hand and exit 0 within 30 s.
  * (Nest's own shutdown hooks re-raise the signal, so the process would not exit 0.)
  */
-export function runService<C extends { logLevel: LogLevel; metricsPort: number }>(
-  service: ServiceDefinition<C>,
-): void {
+export function runService<C extends RunnableConfig>(service: ServiceDefinition<C>): void {
   let app: INestApplicationContext | undefined;
   let ops: OpsServer | undefined;
   let routes: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -98,6 +111,7 @@ export function runService<C extends { logLevel: LogLevel; metricsPort: number }
     ops = await startOpsServer({
       port: config.metricsPort,
       metrics,
+      timeouts: config.httpTimeouts,
       readiness: () => ({ service: () => running, ...checks }),
       otherRoutes: service.http ? (req, res) => (routes ? routes(req, res) : unavailable(res)) : undefined,
     });
@@ -112,7 +126,8 @@ export function runService<C extends { logLevel: LogLevel; metricsPort: number }
       // loaded only here: the services without HTTP routes do not load Express
       const { ExpressAdapter } = await import('@nestjs/platform-express');
       const adapter = new ExpressAdapter();
-      const nest = await NestFactory.create(module, adapter, { logger });
+      const nest = await NestFactory.create(module, adapter, { logger, bodyParser: false });
+      service.configureHttp?.(nest, config);
       await nest.init();
       context = nest;
       handler = adapter.getInstance();
@@ -132,9 +147,8 @@ export function runService<C extends { logLevel: LogLevel; metricsPort: number }
   };
 
   bootstrap().catch((error: unknown) => {
-    process.stderr.write(
-      `${service.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`${service.name}: ${redactCredentials(text)}\n`);
     process.exit(1);
   });
 }
@@ -143,6 +157,10 @@ function unavailable(res: ServerResponse): void {
   const body = JSON.stringify({
     error: { code: 'UNAVAILABLE', message: 'the service is starting or shutting down' },
   });
-  res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': '1' });
+  res.writeHead(503, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Retry-After': '1',
+    'X-Content-Type-Options': 'nosniff',
+  });
   res.end(body);
 }

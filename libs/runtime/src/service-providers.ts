@@ -39,6 +39,7 @@ export function serviceProviders<C extends ServiceConfig>(options: ServiceProvid
         const redis = createRedisClient(config.redis, {
           name: options.name,
           queueWhileDisconnected: options.queueWhileDisconnected ?? true,
+          log: logger.child('redis'),
         });
         await redis.connect();
         return redis;

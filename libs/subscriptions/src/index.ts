@@ -14,3 +14,8 @@ export { feishuSign } from './channels/feishu';
 export { webhookSignature } from './channels/webhook';
 export { KIND_LABEL, packMarkdown, truncateUtf8 } from './channels/format';
 export { WECOM_MAX_CONTENT_BYTES } from './channels/wecom';
+export { addressKindOf, addressRefusal, METADATA_ADDRESSES } from './destination/address';
+export type { AddressKind } from './destination/address';
+export { MASKED, maskedUrl } from './destination/mask';
+export { DestinationPolicy, hostnameOf, ROBOT_HOSTS, systemResolver } from './destination/policy';
+export type { Destination, Resolver } from './destination/policy';

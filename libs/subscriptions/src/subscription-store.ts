@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { RedisClient } from '@app/redis';
 
+import { maskedUrl } from './destination/mask';
 import { keysOfSubscription, subscriptionKeys } from './keys';
 import {
   StoredSubscription,
@@ -30,9 +31,10 @@ export function deliveryStateOf(hash: Record<string, string>, pending: number): 
 }
 
 function publicOf(stored: StoredSubscription, delivery: DeliveryState): Subscription {
-  const { secret, facilities, ...rest } = stored;
+  const { secret, facilities, url, ...rest } = stored;
   return {
     ...rest,
+    url: maskedUrl(url),
     facilities: facilities as Subscription['facilities'],
     hasSecret: secret !== undefined,
     delivery,
@@ -41,7 +43,7 @@ function publicOf(stored: StoredSubscription, delivery: DeliveryState): Subscrip
 
 /**
  * Subscriptions in Redis, with their delivery state. Secrets are stored (the notifier signs with them)
- * but never returned from here. Deleting a subscription drops its pending deliveries with it.
+ * but never returned from here, nor the credentials in a URL (masked). Deleting a subscription drops its pending deliveries with it.
  */
 export class SubscriptionStore {
   constructor(private readonly redis: RedisClient) {}

@@ -11,8 +11,11 @@ export const SubscriptionInput = z
   .object({
     name: z.string().min(1).max(128),
     channel: Channel,
-    /** the receiver: webhook URL, robot URL, or Alertmanager base URL */
-    url: z.string().url(),
+    /**
+     * the receiver: webhook URL, robot URL, or Alertmanager base URL; where it may point is checked
+     * against the destination settings by the API (DestinationPolicy), not here
+     */
+    url: z.string().max(2_048).url(),
     /** HMAC key for webhook / dingtalk / feishu */
     secret: z.string().min(1).max(512).optional(),
     facilities: z
@@ -62,7 +65,10 @@ export interface DeliveryState {
   abandoned: number;
 }
 
-/** A stored subscription as the API shows it: the secret is never returned, only whether there is one. */
+/**
+ * A stored subscription as the API shows it: the secret is never returned, only whether there is one,
+ * and the URL's credentials (robot tokens, userinfo) are masked.
+ */
 export interface Subscription extends Omit<SubscriptionInput, 'secret'> {
   id: string;
   createdAt: string;

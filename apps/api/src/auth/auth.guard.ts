@@ -12,11 +12,15 @@ import type { HttpRequest } from '../http/http-types';
 import type { Permission, Principal } from './principal';
 import { TokenRegistry } from './token-registry';
 
-const PERMISSION = 'api:permission';
+export const PERMISSION = 'api:permission';
 const QUERY_TOKEN = 'api:query-token';
+/** the mark of a route that takes no token */
+export const PUBLIC = 'public';
 
-/** The permission a route needs (every route under /api/v1 names one). */
+/** The permission a route needs. A route names one, or is marked @Public(); else it is refused. */
 export const Requires = (permission: Permission | 'authenticated') => SetMetadata(PERMISSION, permission);
+/** A route anyone may call, without a token (the dashboard's files). */
+export const Public = () => SetMetadata(PERMISSION, PUBLIC);
 /** The route also takes the token as `?access_token=` (EventSource cannot send headers). */
 export const TokenInQuery = () => SetMetadata(QUERY_TOKEN, true);
 
@@ -27,7 +31,8 @@ export const Caller = createParamDecorator(
 
 /**
  * Bearer tokens (SPEC section 7): no token or an unknown one is 401, a role without the route's
- * permission 403. Routes without a permission (the dashboard's files) are public.
+ * permission 403. Denies by default: a route that neither names a permission nor is marked @Public()
+ * is refused (403) to everyone, so a route added without a thought for auth is closed, not open.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -38,11 +43,12 @@ export class AuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
-    const permission = this.reflector.getAllAndOverride<Permission | 'authenticated' | undefined>(
-      PERMISSION,
-      targets,
-    );
-    if (permission === undefined) return true;
+    const permission = this.reflector.getAllAndOverride<
+      Permission | 'authenticated' | typeof PUBLIC | undefined
+    >(PERMISSION, targets);
+    if (permission === PUBLIC) return true;
+    if (permission === undefined)
+      throw forbidden('this route declares no permission, and so is refused to everyone');
     const req = context.switchToHttp().getRequest<HttpRequest>();
     const header = req.headers.authorization;
     let token: string | undefined;

@@ -7,7 +7,8 @@
  * open the alert stream (EventSource on /api/v1/alerts/stream?access_token=..., which resumes with
  * Last-Event-ID by itself) and load GET /api/v1/alerts?status=FIRING; both feed one store that keeps the
  * highest revision of each alert, so their order does not matter. The ledger of the current shift and
- * the latest summaries are re-read when alerts change and every 15 s.
+ * the latest summaries are re-read when alerts change and every 15 s. A `reset` event (the API could
+ * not replay the gap since Last-Event-ID) makes the board list the alerts again.
  */
 /* global document, sessionStorage, fetch, EventSource, URL, Node, setTimeout, clearTimeout, setInterval, clearInterval */
 'use strict';
@@ -70,6 +71,7 @@
     streamRetry: 0,
     lastEventId: null,
     resync: false,
+    liveDuringList: null,
     timers: [],
     refreshSoon: null,
     busy: new Set(),
@@ -240,6 +242,7 @@
       facilities: [],
       loaded: false,
       resync: false,
+      liveDuringList: null,
       lastEventId: null,
       streamRetry: 0,
     });
@@ -309,17 +312,29 @@
 
   // ---- alerts --------------------------------------------------------------------------------------------
 
-  async function loadAlerts() {
+  /**
+   * Reads the firing and recently resolved alerts. With `replace` (after a stream `reset`) what the
+   * board held is dropped for them, but for the changes the stream brought while they were read.
+   */
+  async function loadAlerts(replace) {
     const epoch = state.epoch;
+    const live = [];
+    if (replace) state.liveDuringList = live;
     const [firing, resolved] = await Promise.allSettled([
       call('api/v1/alerts?status=FIRING&limit=500'),
       call(`api/v1/alerts?status=RESOLVED&limit=${RESOLVED_KEEP}`),
     ]);
+    if (state.liveDuringList === live) state.liveDuringList = null;
     if (epoch !== state.epoch) return;
+    if (replace && firing.status === 'fulfilled') {
+      state.alerts.clear();
+      for (const alert of live) upsert(alert, false);
+    }
     if (firing.status === 'fulfilled') for (const alert of listOf(firing.value)) upsert(alert, false);
     if (resolved.status === 'fulfilled') {
       for (const alert of listOf(resolved.value).slice(0, RESOLVED_KEEP)) upsert(alert, false);
     }
+    if (replace) for (const id of [...state.cards.keys()]) if (!state.alerts.has(id)) state.cards.delete(id);
     state.loaded = true;
     renderAlerts();
   }
@@ -370,10 +385,22 @@
     } catch {
       return;
     }
+    if (state.liveDuringList && isAlert(alert)) state.liveDuringList.push(alert);
     if (upsert(alert, state.loaded)) {
       renderAlerts();
       scheduleRefresh();
     }
+  }
+
+  /**
+   * The API did not replay the gap since our Last-Event-ID (too long, or no longer in its log): the
+   * stream goes on live from the reset's id, and the board lists the alerts again.
+   */
+  function onResetEvent(event) {
+    if (event.lastEventId) state.lastEventId = event.lastEventId;
+    loadAlerts(true)
+      .then(() => scheduleRefresh())
+      .catch(() => undefined);
   }
 
   function severityRank(alert) {
@@ -761,6 +788,7 @@
     state.stream = stream;
     setConnection(state.streamRetry ? 'reconnecting' : 'connecting');
     stream.addEventListener('alert', onAlertEvent);
+    stream.addEventListener('reset', onResetEvent);
     stream.onmessage = onAlertEvent;
     stream.onopen = () => {
       state.streamRetry = 0;

@@ -9,6 +9,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { Alert, ShiftSummary } from '@app/contracts';
 import { GroupMembership } from '@app/kafka';
 import { JsonLogger, Metrics } from '@app/observability';
+import { Backoff, sleep, ThrottledLog } from '@app/retry';
 
 import type { ApiConfig } from '../api.config';
 import { API_CONFIG, KAFKA } from '../api.tokens';
@@ -24,6 +25,8 @@ export class ViewConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly log: JsonLogger;
   private readonly consumer: Consumer;
   readonly membership = new GroupMembership();
+  private readonly warn: ThrottledLog;
+  private readonly stopped = new AbortController();
   private stopping = false;
 
   constructor(
@@ -34,6 +37,7 @@ export class ViewConsumer implements OnApplicationBootstrap, BeforeApplicationSh
     logger: JsonLogger,
   ) {
     this.log = logger.child('view-consumer');
+    this.warn = new ThrottledLog(this.log);
     this.consumer = kafka.consumer({
       groupId: config.groupId,
       sessionTimeout: config.sessionTimeoutMs,
@@ -88,7 +92,7 @@ export class ViewConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       const parsed = isAlerts ? Alert.safeParse(raw) : ShiftSummary.safeParse(raw);
       if (!parsed.success) {
         invalid++;
-        this.log.warn('ignored a message that is not a valid revision', {
+        this.warn.warn(`invalid-${view}`, 'ignored a message that is not a valid revision', {
           topic: batch.topic,
           partition: batch.partition,
           offset: message.offset,
@@ -98,8 +102,9 @@ export class ViewConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       if (isAlerts) alerts.push({ alert: parsed.data as Alert, json });
       else summaries.push({ summary: parsed.data as ShiftSummary, json });
     }
-    for (let attempt = 0; ; attempt++) {
-      if (!isRunning() || isStale()) return;
+    const backoff = new Backoff({ baseMs: 200, maxMs: 5_000 });
+    for (;;) {
+      if (this.stopping || !isRunning() || isStale()) return;
       try {
         const { applied, stale } = isAlerts
           ? await this.writer.writeAlerts(alerts, Date.now())
@@ -107,15 +112,17 @@ export class ViewConsumer implements OnApplicationBootstrap, BeforeApplicationSh
         this.metrics.viewMessages.inc({ view, result: 'applied' }, applied);
         this.metrics.viewMessages.inc({ view, result: 'stale' }, stale);
         this.metrics.viewMessages.inc({ view, result: 'invalid' }, invalid);
+        this.warn.clear(`write-${view}`);
         break;
       } catch (error) {
-        const delayMs = Math.min(200 * 2 ** attempt, 5_000);
-        this.log.warn('could not write the view; retrying', {
+        // not committed: the batch is written again (the scripts skip what they hold already)
+        const delayMs = backoff.next();
+        this.warn.warn(`write-${view}`, 'could not write the view; retrying', {
           view,
           error: (error as Error).message,
           delayMs,
         });
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await sleep(delayMs, this.stopped.signal);
         await heartbeat();
       }
     }
@@ -129,6 +136,7 @@ export class ViewConsumer implements OnApplicationBootstrap, BeforeApplicationSh
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     await this.consumer.disconnect().catch(() => undefined);
   }
 }

@@ -49,7 +49,10 @@ export class AlertsController {
     return this.view.list({ ...query, facilities });
   }
 
-  /** Server-Sent Events: one `alert` event per change in scope; resumes after Last-Event-ID. */
+  /**
+   * Server-Sent Events: one `alert` event per change in scope; resumes after Last-Event-ID, or sends a
+   * `reset` event when that gap is too long to replay. 429 past the stream limits.
+   */
   @Get('stream')
   @Requires('alerts:read')
   @TokenInQuery()
@@ -62,6 +65,8 @@ export class AlertsController {
   ): Promise<void> {
     const lastEventId = header ?? query.lastEventId ?? null;
     if (lastEventId !== null) new ZodPipe(StreamId.describe('Last-Event-ID')).transform(lastEventId);
+    this.hub.admit(caller);
+    // open for hours: no idle timeout (the server's request timeouts cover receiving the request only)
     req.socket.setTimeout(0);
     req.socket.setNoDelay(true);
     res.writeHead(200, {

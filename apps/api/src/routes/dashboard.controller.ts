@@ -4,6 +4,7 @@ import { extname, join } from 'node:path';
 
 import { Controller, Get, Param, Res } from '@nestjs/common';
 
+import { Public } from '../auth/auth.guard';
 import { notFound } from '../http/api-error';
 import type { HttpResponse } from '../http/http-types';
 
@@ -23,6 +24,7 @@ const FILE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 /** The supervisor dashboard (plain files of ./dashboard): no auth here, the page asks for a token. */
 @Controller()
+@Public()
 export class DashboardController {
   @Get()
   index(@Res() res: HttpResponse): Promise<void> {
@@ -45,7 +47,6 @@ async function send(res: HttpResponse, file: string): Promise<void> {
     'Content-Type': type,
     'Content-Length': info.size,
     'Cache-Control': 'no-cache',
-    'X-Content-Type-Options': 'nosniff',
   });
   await new Promise<void>((resolve, reject) => {
     createReadStream(path).on('error', reject).on('end', resolve).pipe(res);

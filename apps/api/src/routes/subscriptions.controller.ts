@@ -1,27 +1,39 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 
 import {
+  DestinationPolicy,
   SubscriptionRequest,
   SubscriptionStore,
   type Subscription,
   type SubscriptionInput,
 } from '@app/subscriptions';
 
+import type { ApiConfig } from '../api.config';
+import { API_CONFIG } from '../api.tokens';
 import { Caller, Requires } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
-import { forbidden, notFound } from '../http/api-error';
+import { badRequest, forbidden, notFound } from '../http/api-error';
 import { ZodPipe } from '../http/zod.pipe';
 
 const SubscriptionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a subscription id');
 
 /**
  * Subscriptions in the caller's scope (CONTRACTS.md): one is in scope when every facility of it is,
- * and a '*' subscription only for a '*' token. The notifier delivers them.
+ * and a '*' subscription only for a '*' token. The notifier delivers them. A URL is untrusted: one
+ * the notifier would refuse to send to (a robot off its vendor's hosts, a loopback, private or metadata
+ * address, ...) is refused here with 400 and why; credentials in URLs are masked in every answer.
  */
 @Controller('api/v1/subscriptions')
 export class SubscriptionsController {
-  constructor(private readonly store: SubscriptionStore) {}
+  private readonly destinations: DestinationPolicy;
+
+  constructor(
+    private readonly store: SubscriptionStore,
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    this.destinations = new DestinationPolicy(config.subscriptionDestinations);
+  }
 
   @Get()
   @Requires('subscriptions:manage')
@@ -48,6 +60,8 @@ export class SubscriptionsController {
   ): Promise<Subscription> {
     if (!caller.coversAll(input.facilities))
       throw forbidden(`the subscription's facilities are not all in the scope of ${caller.name}`);
+    const refusal = await this.destinations.creationRefusal(input.channel, input.url);
+    if (refusal) throw badRequest(`url: ${refusal}`);
     return this.store.create(input, caller.name);
   }
 

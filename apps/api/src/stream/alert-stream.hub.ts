@@ -7,19 +7,25 @@ import {
 
 import { JsonLogger, Metrics } from '@app/observability';
 import type { RedisClient } from '@app/redis';
+import { Backoff, sleep, ThrottledLog } from '@app/retry';
 
 import type { ApiConfig } from '../api.config';
 import { API_CONFIG, REDIS } from '../api.tokens';
 import type { Principal } from '../auth/principal';
+import { ApiError } from '../http/api-error';
 import type { HttpResponse } from '../http/http-types';
 import { NO_FACILITY, viewKeys } from '../store/keys';
 
-/** One change of the log: its stream id, the alert's facility (or ~), the alert JSON. */
+/** One change of the log: its stream id, its sequence number (if any), the alert's facility (or ~), the alert JSON. */
 interface Change {
   id: string;
+  seq: number | null;
   facility: string;
   json: string;
 }
+
+/** How a resume from Last-Event-ID goes: the backlog is replayed, or the client starts over. */
+type Resume = { replay: true } | { replay: false; reason: string; newestId: string | null };
 
 const BLOCK_MS = 5_000;
 const READ_COUNT = 500;
@@ -49,6 +55,17 @@ class Client {
     return this.principal.seesFacility(change.facility === NO_FACILITY ? null : change.facility);
   }
 
+  /**
+   * Tells the client to drop what it holds and list the alerts again (the gap since its Last-Event-ID
+   * is not replayed); its stream goes on live from `newestId`, which it resumes from next time.
+   */
+  reset(reason: string, lastEventId: string, newestId: string | null): boolean {
+    this.lastId = newestId;
+    const id = newestId === null ? '' : `id: ${newestId}\n`;
+    this.res.write(`event: reset\n${id}data: ${JSON.stringify({ reason, lastEventId })}\n\n`);
+    return this.res.writableLength <= MAX_BUFFERED_BYTES;
+  }
+
   /** Writes the change unless it was written already or is out of scope; false when cut off. */
   send(change: Change): boolean {
     if (this.lastId !== null && compareIds(change.id, this.lastId) <= 0) return true;
@@ -65,11 +82,20 @@ class Client {
  * clients. A client that resumes (Last-Event-ID) gets the backlog after its id by XRANGE, then the
  * live changes, each change once: what arrives live while the backlog is read waits, and a change
  * at or before the last one written is skipped.
+ *
+ * Bounded: at most SSE_MAX_STREAMS streams, SSE_MAX_STREAMS_PER_TOKEN per token (429 beyond); a
+ * resume replays at most SSE_REPLAY_MAX changes. A longer gap, or an id the log no longer holds
+ * (trimmed, wiped, or never one of its ids), gets a `reset` event instead: the client lists the alerts
+ * again. A client that leaves MAX_BUFFERED_BYTES unread is cut off.
  */
 @Injectable()
 export class AlertStreamHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log: JsonLogger;
   private readonly clients = new Set<Client>();
+  /** open streams per token name */
+  private readonly perToken = new Map<string, number>();
+  private readonly warn: ThrottledLog;
+  private readonly stopped = new AbortController();
   private reader?: RedisClient;
   private position = '0-0';
   private stopping = false;
@@ -84,6 +110,7 @@ export class AlertStreamHub implements OnApplicationBootstrap, BeforeApplication
     logger: JsonLogger,
   ) {
     this.log = logger.child('alert-stream');
+    this.warn = new ThrottledLog(this.log);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -100,13 +127,31 @@ export class AlertStreamHub implements OnApplicationBootstrap, BeforeApplication
     return !this.stopping && nowMs - this.lastReadAt <= 3 * BLOCK_MS;
   }
 
+  /** Throws 429 when the caller may not open another stream now; call right before attach. */
+  admit(principal: Principal): void {
+    const { maxStreams, maxStreamsPerToken } = this.config.stream;
+    if (this.clients.size >= maxStreams)
+      throw new ApiError(
+        429,
+        'TOO_MANY_STREAMS',
+        `this server has ${maxStreams} alert streams open, its limit`,
+      );
+    if ((this.perToken.get(principal.name) ?? 0) >= maxStreamsPerToken)
+      throw new ApiError(
+        429,
+        'TOO_MANY_STREAMS',
+        `${principal.name} has ${maxStreamsPerToken} alert streams open, the limit per token`,
+      );
+  }
+
   /**
    * Adds a client whose response has its SSE headers sent. With `lastEventId`, the changes after it
-   * are replayed first.
+   * are replayed first, or it is reset.
    */
   async attach(principal: Principal, res: HttpResponse, lastEventId: string | null): Promise<void> {
     const client = new Client(principal, res);
     this.clients.add(client);
+    this.perToken.set(principal.name, (this.perToken.get(principal.name) ?? 0) + 1);
     this.metrics.sseClients.set(this.clients.size);
     res.on('close', () => this.detach(client));
     if (lastEventId === null) {
@@ -115,6 +160,12 @@ export class AlertStreamHub implements OnApplicationBootstrap, BeforeApplication
     }
     client.lastId = lastEventId;
     try {
+      const resume = await this.resumeFrom(lastEventId);
+      if (!this.clients.has(client)) return;
+      if (!resume.replay) {
+        if (!client.reset(resume.reason, lastEventId, resume.newestId)) return this.cut(client);
+        return this.flush(client);
+      }
       let from = lastEventId;
       for (;;) {
         const entries = await this.redis.xrange(
@@ -132,11 +183,40 @@ export class AlertStreamHub implements OnApplicationBootstrap, BeforeApplication
         from = entries[entries.length - 1][0];
       }
     } catch (error) {
-      this.log.warn('could not replay the alert stream', { error: (error as Error).message });
+      this.warn.warn('replay', 'could not replay the alert stream; the client reconnects', {
+        error: (error as Error).message,
+      });
+      this.detach(client);
       res.end();
       return;
     }
     this.flush(client);
+  }
+
+  /**
+   * Whether the changes after `lastEventId` can be replayed: the log must still hold that entry (so
+   * nothing after it was trimmed), and the sequence numbers say how many follow it.
+   */
+  private async resumeFrom(lastEventId: string): Promise<Resume> {
+    const key = viewKeys.alertChanges();
+    const [marks, newest] = await Promise.all([
+      this.redis.xrange(key, lastEventId, lastEventId),
+      this.redis.xrevrange(key, '+', '-', 'COUNT', 1),
+    ]);
+    const newestId = newest[0]?.[0] ?? null;
+    const mark = marks[0] ? toChange(marks[0]) : null;
+    if (!mark) return { replay: false, reason: 'the change log no longer holds this id', newestId };
+    const head = newest[0] ? toChange(newest[0]) : mark;
+    if (mark.seq === null || head.seq === null)
+      return { replay: false, reason: 'the gap since this id cannot be measured', newestId };
+    const gap = head.seq - mark.seq;
+    if (gap > this.config.stream.replayMax)
+      return {
+        replay: false,
+        reason: `${gap} changes since this id, more than the ${this.config.stream.replayMax} replayed`,
+        newestId,
+      };
+    return { replay: true };
   }
 
   private flush(client: Client): void {
@@ -146,18 +226,25 @@ export class AlertStreamHub implements OnApplicationBootstrap, BeforeApplication
   }
 
   private detach(client: Client): void {
-    if (this.clients.delete(client)) this.metrics.sseClients.set(this.clients.size);
+    if (!this.clients.delete(client)) return;
+    const name = client.principal.name;
+    const open = (this.perToken.get(name) ?? 1) - 1;
+    if (open > 0) this.perToken.set(name, open);
+    else this.perToken.delete(name);
+    this.metrics.sseClients.set(this.clients.size);
   }
 
   private cut(client: Client): void {
-    this.log.warn('alert stream client too slow; closing its stream', { token: client.principal.name });
+    this.warn.warn('slow-client', 'alert stream client too slow; closing its stream', {
+      token: client.principal.name,
+    });
     this.detach(client);
     client.res.end();
   }
 
   private async run(): Promise<void> {
     const reader = this.reader as RedisClient;
-    let failures = 0;
+    const backoff = new Backoff({ baseMs: 200, maxMs: 5_000 });
     while (!this.stopping) {
       try {
         const result = (await reader.xread(
@@ -170,7 +257,8 @@ export class AlertStreamHub implements OnApplicationBootstrap, BeforeApplication
           this.position,
         )) as [string, [string, string[]][]][] | null;
         this.lastReadAt = Date.now();
-        failures = 0;
+        backoff.reset();
+        this.warn.clear('read');
         for (const [, entries] of result ?? []) {
           for (const entry of entries) {
             const change = toChange(entry);
@@ -183,9 +271,12 @@ export class AlertStreamHub implements OnApplicationBootstrap, BeforeApplication
         }
       } catch (error) {
         if (this.stopping) break;
-        failures++;
-        this.log.warn('reading the alert stream failed; retrying', { error: (error as Error).message });
-        await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** failures, 5_000)));
+        const delayMs = backoff.next();
+        this.warn.warn('read', 'reading the alert stream failed; retrying', {
+          error: (error as Error).message,
+          delayMs,
+        });
+        await sleep(delayMs, this.stopped.signal);
       }
     }
   }
@@ -197,9 +288,11 @@ export class AlertStreamHub implements OnApplicationBootstrap, BeforeApplication
   /** SIGTERM: end every stream (clients reconnect elsewhere with Last-Event-ID) and stop the loop. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     clearInterval(this.heartbeat);
     for (const client of this.clients) client.res.end();
     this.clients.clear();
+    this.perToken.clear();
     this.metrics.sseClients.set(0);
     this.reader?.disconnect();
     await this.loop;
@@ -211,5 +304,6 @@ function toChange([id, fields]: [string, string[]]): Change {
     for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
     return '';
   };
-  return { id, facility: get('f'), json: get('a') };
+  const seq = Number.parseInt(get('n'), 10);
+  return { id, seq: Number.isSafeInteger(seq) ? seq : null, facility: get('f'), json: get('a') };
 }

@@ -33,19 +33,28 @@ export function httpFailureOf(reply: ChannelReply): string | null {
   return reply.status >= 200 && reply.status < 300 ? null : `HTTP ${reply.status}`;
 }
 
-/** A chat robot's JSON answer: HTTP 2xx and `field` 0 (or absent). */
-export function robotFailureOf(reply: ChannelReply, field: 'errcode' | 'code'): string | null {
+/**
+ * A chat robot's JSON answer: HTTP 2xx and `field` 0 (or absent). A failure says the vendor's code
+ * (`dingtalk errcode 310000`) and nothing else of the body: it is stored as `lastError`, which the
+ * API returns, so a body shown there would let a subscriber read whatever the receiver answered.
+ */
+export function robotFailureOf(
+  reply: ChannelReply,
+  robot: 'dingtalk' | 'wecom' | 'feishu',
+  field: 'errcode' | 'code',
+): string | null {
   const http = httpFailureOf(reply);
   if (http) return http;
   let parsed: unknown;
   try {
     parsed = JSON.parse(reply.body);
   } catch {
-    return `not a JSON reply: ${reply.body.slice(0, 100)}`;
+    return `${robot}: the reply is not JSON`;
   }
-  const record = (parsed ?? {}) as Record<string, unknown>;
+  const record = (parsed !== null && typeof parsed === 'object' ? parsed : {}) as Record<string, unknown>;
   const code = record[field] ?? record.StatusCode;
   if (code === undefined || code === 0) return null;
-  const message = record.errmsg ?? record.msg ?? '';
-  return `${field} ${String(code)}: ${String(message).slice(0, 200)}`;
+  return Number.isSafeInteger(code)
+    ? `${robot} ${field} ${String(code)}`
+    : `${robot} ${field} is not a number`;
 }

@@ -72,10 +72,30 @@ describe('dingtalk', () => {
 
   it('fails on a non-zero errcode, such as sending too fast', () => {
     expect(dingtalk.failureOf({ status: 200, body: '{"errcode":0,"errmsg":"ok"}' })).toBeNull();
-    expect(
-      dingtalk.failureOf({ status: 200, body: '{"errcode":130101,"errmsg":"send too fast"}' }),
-    ).toContain('130101');
-    expect(dingtalk.failureOf({ status: 200, body: 'oops' })).toContain('not a JSON reply');
+    expect(dingtalk.failureOf({ status: 200, body: '{"errcode":130101,"errmsg":"send too fast"}' })).toBe(
+      'dingtalk errcode 130101',
+    );
+    expect(dingtalk.failureOf({ status: 200, body: 'oops' })).toBe('dingtalk: the reply is not JSON');
+  });
+
+  it("says only a status or the vendor's code, never what the receiver wrote (lastError is shown by the API)", () => {
+    const leak = 'root:x:0:0:root:/root:/bin/bash';
+    const replies = [
+      { status: 500, body: leak },
+      { status: 200, body: leak },
+      { status: 200, body: JSON.stringify({ errcode: 310000, errmsg: leak }) },
+      { status: 200, body: JSON.stringify({ errcode: leak }) },
+      { status: 200, body: JSON.stringify({ code: leak, msg: leak }) },
+      { status: 302, body: leak },
+    ];
+    const failures = replies.flatMap((r) => [dingtalk.failureOf(r), wecom.failureOf(r), feishu.failureOf(r)]);
+    expect(failures.filter((f) => f?.includes('root'))).toEqual([]);
+    expect(failures.filter((f) => f !== null)).toHaveLength(14); // no code at all: delivered
+    expect(dingtalk.failureOf(replies[0])).toBe('HTTP 500');
+    expect(dingtalk.failureOf(replies[2])).toBe('dingtalk errcode 310000');
+    expect(dingtalk.failureOf(replies[3])).toBe('dingtalk errcode is not a number');
+    expect(feishu.failureOf(replies[4])).toBe('feishu code is not a number');
+    expect(wecom.failureOf(replies[5])).toBe('HTTP 302');
   });
 });
 
@@ -131,8 +151,8 @@ describe('feishu', () => {
 
   it('fails on a non-zero code', () => {
     expect(feishu.failureOf({ status: 200, body: '{"code":0,"msg":"success","data":{}}' })).toBeNull();
-    expect(feishu.failureOf({ status: 200, body: '{"code":19021,"msg":"sign match fail"}' })).toContain(
-      '19021',
+    expect(feishu.failureOf({ status: 200, body: '{"code":19021,"msg":"sign match fail"}' })).toBe(
+      'feishu code 19021',
     );
   });
 });

@@ -39,5 +39,5 @@ export const dingtalk: ChannelFormat = {
       deliveryIds: packed.deliveryIds,
     };
   },
-  failureOf: (reply) => robotFailureOf(reply, 'errcode'),
+  failureOf: (reply) => robotFailureOf(reply, 'dingtalk', 'errcode'),
 };

@@ -48,5 +48,5 @@ export const feishu: ChannelFormat = {
       deliveryIds: packed.deliveryIds,
     };
   },
-  failureOf: (reply) => robotFailureOf(reply, 'code'),
+  failureOf: (reply) => robotFailureOf(reply, 'feishu', 'code'),
 };

@@ -21,5 +21,5 @@ export const wecom: ChannelFormat = {
       deliveryIds: packed.deliveryIds,
     };
   },
-  failureOf: (reply) => robotFailureOf(reply, 'errcode'),
+  failureOf: (reply) => robotFailureOf(reply, 'wecom', 'errcode'),
 };

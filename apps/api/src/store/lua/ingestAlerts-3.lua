@@ -5,7 +5,9 @@ redelivered or late message changes nothing and is not logged twice.
 
 KEYS[1]  hbm:{api}:alerts       hash alertId -> JSON of the latest revision
 KEYS[2]  hbm:{api}:alerts:meta  hash alertId -> "<revision>\t<status>\t<facility or ~>"
-KEYS[3]  hbm:{api}:alerts:changes  stream of accepted revisions (f: facility or ~, a: JSON)
+KEYS[3]  hbm:{api}:alerts:changes  stream of accepted revisions (n: its sequence number, one more
+         than the entry before it; f: facility or ~; a: JSON). n tells how many changes lie between
+         two entries, so a resume knows the length of its gap before it reads it.
 ARGV[1]  the index prefix, "hbm:{api}:alerts:idx:" (indexes "<prefix><facility|~|*>:<status|*>",
          zsets of alert ids scored by updatedAt ms)
 ARGV[2]  the change log's approximate maximum length
@@ -17,6 +19,23 @@ Returns {revisions applied, revisions ignored as not newer, alerts forgotten}.
 local idx = ARGV[1]
 local maxlen = ARGV[2]
 local applied, stale = 0, 0
+
+-- the sequence number of the next change: one past the newest entry's (1 for an empty log)
+local seq
+local function nextSeq()
+  if not seq then
+    seq = 0
+    local newest = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)[1]
+    if newest then
+      local fields = newest[2]
+      for j = 1, #fields, 2 do
+        if fields[j] == 'n' then seq = tonumber(fields[j + 1]) or 0 end
+      end
+    end
+  end
+  seq = seq + 1
+  return seq
+end
 
 local function indexes(facility, status)
   return { idx .. '*:*', idx .. '*:' .. status, idx .. facility .. ':*', idx .. facility .. ':' .. status }
@@ -40,7 +59,8 @@ for i = 4, #ARGV, 6 do
     for _, key in ipairs(indexes(facility, status)) do redis.call('ZADD', key, at, id) end
     redis.call('HSET', KEYS[1], id, json)
     redis.call('HSET', KEYS[2], id, string.format('%d', rev) .. '\t' .. status .. '\t' .. facility)
-    redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', 'f', facility, 'a', json)
+    redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', 'n', string.format('%d', nextSeq()), 'f', facility,
+      'a', json)
     applied = applied + 1
   end
 end
