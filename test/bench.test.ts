@@ -55,6 +55,7 @@ describe('npm run bench --quick', () => {
       '(4) alert delay',
       '(5) Redis memory',
       '(6) naive peer',
+      '(7) Kafka Streams peer',
     ])
       expect(result.stderr).toContain(`] ${phase}`);
   });
@@ -75,6 +76,11 @@ describe('npm run bench --quick', () => {
       alertP99: report.alertDelay.fire.p99,
       memoryPerMillion: report.redisMemory.megabytesPerMillion,
       naivePeer: report.naivePeer.eventsPerSecond,
+      kstreamsPeer: report.kstreamsPeer.eventsPerSecond,
+      ledgerOverKStreams: report.ratios.ledgerOverKStreams,
+      redisMicrosPerEvent: report.perEvent.redisMicros,
+      ledgerCpuMicrosPerEvent: report.perEvent.ledgerCpuMicros,
+      bytesPerOpenHandOff: report.perEvent.bytesPerOpenHandOff,
       ledgerOverRawConsume: report.ratios.ledgerOverRawConsume,
       ledgerOverNaivePeer: report.ratios.ledgerOverNaivePeer,
     };
@@ -84,6 +90,10 @@ describe('npm run bench --quick', () => {
     expect(report.targets.map((t: { name: string }) => t.name)).toEqual([
       '(3)/(1), one process',
       '(3)/(6)',
+      '(3)/(7)',
+      'Redis command time per event',
+      'ledger process CPU per event',
+      'Redis memory per open hand-off',
       'alert delay p99',
     ]);
     expect(report.profile.functions.length).toBeGreaterThan(0);
@@ -100,12 +110,14 @@ describe('npm run bench --quick', () => {
       '| 4 | alert delay p50 / p99 under load |',
       '| 5 | Redis memory per million open hand-offs |',
       '| 6 | naive peer',
+      '| 7 | Kafka Streams peer',
+      '| (3)/(7) ledger, 1 process / Kafka Streams peer |',
       '| (3)/(1) ledger, 1 process / raw consume |',
       '| (3)/(6) ledger, 1 process / naive peer |',
       '| alert delay p99 | <= 1000 ms |',
       '## Profile of the ledger process',
     ])
       expect(md).toContain(row);
-    expect(md).not.toMatch(/\| (1|2|3|5|6) \| [^|]+ \| n\/a/);
+    expect(md).not.toMatch(/\| (1|2|3|5|6|7) \| [^|]+ \| n\/a/);
   });
 });

@@ -12,7 +12,15 @@ import {
   type ScanResult,
 } from '@app/ledger';
 
-import { consumeAll, createTopic, produceLines, randomName, testBrokers, waitFor } from './helpers/kafka';
+import {
+  consumeAll,
+  createTopic,
+  produceLines,
+  produceSteadily,
+  randomName,
+  testBrokers,
+  waitFor,
+} from './helpers/kafka';
 import { facilityTotals, groupProgress, LedgerProcess, waitUntilConsumed } from './helpers/ledger-process';
 import { startTestRedis, testRedisUrl } from './helpers/redis';
 import { itemNumber, makeScenario, type Scenario } from './helpers/scenario';
@@ -325,27 +333,6 @@ async function deadLettersByReason(topic: string): Promise<Record<string, number
   return out;
 }
 
-function produceSteadily(
-  topic: string,
-  messages: { key: string; value: string | Buffer }[],
-  perSecond: number,
-) {
-  return (async () => {
-    const chunk = Math.max(250, Math.floor(perSecond / 4));
-    for (let i = 0; i < messages.length; i += chunk) {
-      const started = Date.now();
-      const part = messages.slice(i, i + chunk);
-      await produceLines(
-        testBrokers(),
-        topic,
-        part.map((m) => m.value),
-        (_, j) => part[j].key,
-      );
-      await sleep(Math.max(0, (chunk / perSecond) * 1000 - (Date.now() - started)));
-    }
-  })();
-}
-
 describe('the ledger consumer on hostile input', () => {
   it('dead-letters every bad message exactly once by reason, UNPROCESSABLE included, through kill -9 twice', async () => {
     const scenario = makeScenario({
@@ -382,7 +369,7 @@ describe('the ledger consumer on hostile input', () => {
       LEDGER_GROUP_ID: group,
     };
 
-    const producing = produceSteadily(topic, messages, 2_000);
+    const producing = produceSteadily(testBrokers(), topic, messages, 2_000);
     let ledger = new LedgerProcess(env);
     for (const share of [0.3, 0.7]) {
       const current = ledger;

@@ -2,7 +2,14 @@ import { Redis } from 'ioredis';
 
 import { listShifts, readShiftLedger } from '@app/ledger';
 
-import { createTopic, produceLines, randomName, testBrokers, waitFor } from './helpers/kafka';
+import {
+  createTopic,
+  produceLines,
+  produceSteadily,
+  randomName,
+  testBrokers,
+  waitFor,
+} from './helpers/kafka';
 import { facilityTotals, groupProgress, LedgerProcess, waitUntilConsumed } from './helpers/ledger-process';
 import { testRedisUrl } from './helpers/redis';
 import { makeScenario, type Scenario } from './helpers/scenario';
@@ -40,26 +47,6 @@ async function ledgersOf(scenario: Scenario, prefix: string): Promise<unknown[]>
     }
   }
   return out;
-}
-
-/** Produces the scenario in the background at about `perSecond`. */
-function produceSteadily(topic: string, scenario: Scenario, perSecond: number): Promise<void> {
-  return (async () => {
-    const chunk = Math.max(500, Math.floor(perSecond / 4));
-    for (let i = 0; i < scenario.messages.length; i += chunk) {
-      const started = Date.now();
-      const part = scenario.messages.slice(i, i + chunk);
-      await produceLines(
-        testBrokers(),
-        topic,
-        part.map((m) => m.value),
-        (_, j) => part[j].key,
-      );
-      await new Promise((r) =>
-        setTimeout(r, Math.max(0, (chunk / perSecond) * 1000 - (Date.now() - started))),
-      );
-    }
-  })();
 }
 
 async function consumeWithLedger(
@@ -136,7 +123,7 @@ describe('the ledger consumer killed with SIGKILL', () => {
       const topic = randomName('scans');
       const group = randomName('ledger');
       await createTopic(testBrokers(), topic, 6);
-      const producing = produceSteadily(topic, crashed, 5_000);
+      const producing = produceSteadily(testBrokers(), topic, crashed.messages, 5_000);
       const processes = await consumeWithLedger(topic, group, kills, crashed.messages.length);
       await producing;
       const last = processes[processes.length - 1];

@@ -15,18 +15,21 @@ export class BenchProcess {
   /** how it ended, once it has */
   exitStatus?: string;
 
-  /** `entry`: a TypeScript entry point relative to the repository root. */
+  /**
+   * `entry`: a TypeScript entry point relative to the repository root, run with node; or `command`
+   * with its arguments (the JVM peer).
+   */
   constructor(
     readonly name: string,
-    entry: string,
+    entry: string | { command: string; args: string[] },
     env: NodeJS.ProcessEnv,
     nodeArgs: string[] = [],
   ) {
-    this.child = spawn(process.execPath, [...nodeArgs, '-r', './deploy/local/register.js', entry], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const [command, args] =
+      typeof entry === 'string'
+        ? [process.execPath, [...nodeArgs, '-r', './deploy/local/register.js', entry]]
+        : [entry.command, entry.args];
+    this.child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
         if (!line) continue;

@@ -41,11 +41,17 @@ export interface BenchReport {
   alertDelay: AlertDelayResult;
   redisMemory: RedisMemoryResult;
   naivePeer: EndToEndResult;
+  /** (7) Kafka Streams, RocksDB, exactly_once_v2 */
+  kstreamsPeer: EndToEndResult;
+  /** the ledger's costs per event in (3) with one process, and Redis bytes per open hand-off in (5) */
+  perEvent: { redisMicros: number | null; ledgerCpuMicros: number | null; bytesPerOpenHandOff: number };
   ratios: {
     /** (3) with one process / (1) */
     ledgerOverRawConsume: number | null;
     /** (3) with one process / (6) */
     ledgerOverNaivePeer: number | null;
+    /** (3) with one process / (7) */
+    ledgerOverKStreams: number | null;
     /** (3) with two processes / (3) with one */
     twoProcessesOverOne: number | null;
     /** (3) with one process / (2) */
@@ -92,11 +98,13 @@ export function renderMarkdown(r: BenchReport): string {
     `| 4 | alert delay p50 / p99 under load | ${ms(r.alertDelay.fire.p50)} / ${ms(r.alertDelay.fire.p99)} | deadline -> FIRING committed on Kafka, n=${r.alertDelay.fire.n}, at ${fmt(r.alertDelay.sentPerSecond)} events/s |`,
     `| 5 | Redis memory per million open hand-offs | ${fmt(r.redisMemory.megabytesPerMillion)} MB | ${fmt(r.redisMemory.openHandOffs)} open, ${fmt(r.redisMemory.bytesPerOpenHandOff)} bytes each (used_memory) |`,
     `| 6 | naive peer (Nest Kafka transport, one event per call) | ${fmt(r.naivePeer.eventsPerSecond)} events/s | committed offsets, ${r.naivePeer.seconds.toFixed(1)} s window |`,
+    `| 7 | Kafka Streams peer (count per facility, shift, type; RocksDB; exactly_once_v2) | ${fmt(r.kstreamsPeer.eventsPerSecond)} events/s | committed offsets, ${r.kstreamsPeer.seconds.toFixed(1)} s window |`,
     '',
     '| ratio | value |',
     '| --- | --- |',
     `| (3)/(1) ledger, 1 process / raw consume | ${r.ratios.ledgerOverRawConsume ?? 'n/a'} |`,
     `| (3)/(6) ledger, 1 process / naive peer | ${r.ratios.ledgerOverNaivePeer ?? 'n/a'} |`,
+    `| (3)/(7) ledger, 1 process / Kafka Streams peer | ${r.ratios.ledgerOverKStreams ?? 'n/a'} |`,
     `| (3) 2 processes / 1 process | ${r.ratios.twoProcessesOverOne ?? 'n/a'} |`,
     `| (3)/(2) ledger, 1 process / script alone | ${r.ratios.ledgerOverScript ?? 'n/a'} |`,
     '',
@@ -111,15 +119,18 @@ export function renderMarkdown(r: BenchReport): string {
     e2e('ledger, 1 process', r.ledger.oneProcess),
     e2e('ledger, 2 processes', r.ledger.twoProcesses),
     e2e('naive peer', r.naivePeer),
+    e2e('Kafka Streams peer', r.kstreamsPeer),
     '',
     'Cores busy during each window (CPU seconds per second; `machine` is all processes together):',
     '',
     `- ledger, 1 process: ${coresLine(r.ledger.oneProcess)}`,
     `- ledger, 2 processes: ${coresLine(r.ledger.twoProcesses)}`,
     `- naive peer: ${coresLine(r.naivePeer)}`,
+    `- Kafka Streams peer: ${coresLine(r.kstreamsPeer)}`,
     '',
     `Redis command time per event (INFO commandstats): ledger ${r.ledger.oneProcess.redisMicrosPerEvent?.toFixed(1) ?? 'n/a'} µs, ` +
-      `naive peer ${r.naivePeer.redisMicrosPerEvent?.toFixed(1) ?? 'n/a'} µs.`,
+      `naive peer ${r.naivePeer.redisMicrosPerEvent?.toFixed(1) ?? 'n/a'} µs. Ledger process CPU per event: ` +
+      `${r.perEvent.ledgerCpuMicros ?? 'n/a'} µs.`,
     '',
     `Alert delay at ${fmt(r.alertDelay.rate)} events/s for ${r.alertDelay.seconds} s, ${r.alertDelay.probes} probes:`,
     '',

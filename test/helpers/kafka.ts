@@ -168,6 +168,30 @@ export async function produceLines(
   return values.length;
 }
 
+/** Produces keyed messages in the background at about `perSecond`, in order. */
+export function produceSteadily(
+  brokers: string,
+  topic: string,
+  messages: { key: MessageKey; value: string | Buffer }[],
+  perSecond: number,
+): Promise<void> {
+  return (async () => {
+    const chunk = Math.max(250, Math.floor(perSecond / 4));
+    for (let i = 0; i < messages.length; i += chunk) {
+      const started = Date.now();
+      const part = messages.slice(i, i + chunk);
+      await produceLines(
+        brokers,
+        topic,
+        part.map((m) => m.value),
+        (_, j) => part[j].key,
+      );
+      const due = (part.length / perSecond) * 1000 - (Date.now() - started);
+      if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+    }
+  })();
+}
+
 export interface ConsumedMessage {
   topic: string;
   partition: number;
