@@ -408,6 +408,32 @@ describe('the ledger consumer on hostile input', () => {
     expect(shifts.flatMap((l) => l.openItems.map((o) => o.itemId))).toContain('EB000000014CN');
   });
 
+  it('dead-letters a message the dead-letter topic refuses whole with its value cut, and goes on', async () => {
+    const topic = randomName('scans');
+    const group = randomName('ledger');
+    await createTopic(testBrokers(), topic, 1, { 'max.message.bytes': '2000000' });
+    await createTopic(testBrokers(), `${topic}.dlq`, 1, { 'max.message.bytes': '100000' });
+    const ds = station();
+    await produceLines(testBrokers(), topic, [
+      Buffer.alloc(300_000, 'x'),
+      JSON.stringify({ ...floodHandover(ds, 0), eventId: 'after-the-big-one', itemId: 'EB000000014CN' }),
+    ]);
+    const ledger = new LedgerProcess({
+      KAFKA_BROKERS: testBrokers(),
+      REDIS_URL: testRedisUrl(),
+      SCAN_TOPIC: topic,
+      LEDGER_GROUP_ID: group,
+    });
+    await waitUntilConsumed(testBrokers(), group, topic, ledger, 120_000);
+    ledger.kill('SIGTERM');
+    expect(await ledger.exited).toEqual({ code: 0, signal: null });
+    const [letter, ...more] = await consumeAll(testBrokers(), `${topic}.dlq`);
+    expect(more).toEqual([]);
+    expect(letter.headers).toMatchObject({ 'x-dlq-reason': 'OVERSIZE', 'x-dlq-truncated': '300000' });
+    expect(letter.valueBuffer?.length).toBe(64 * 1024);
+    expect(await facilityTotals(redis, ds)).toMatchObject({ handedOut: 1, open: 1 });
+  });
+
   it('retries at a bounded, backed-off rate while Redis refuses writes, then applies everything', async () => {
     const own = await startTestRedis();
     const ownRedis = new Redis(own.url);
