@@ -1,13 +1,34 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import Redis from 'ioredis';
+import { parse } from 'yaml';
+
 import type { ScanEvent } from '@app/contracts';
+import { SubscriptionStore } from '@app/subscriptions';
 
 import { freePorts } from '../deploy/local/ports';
-import { randomName, testBrokers, waitFor } from './helpers/kafka';
+import { ApiService } from './helpers/api-service';
+import { produceSteadily, randomName, testBrokers, waitFor } from './helpers/kafka';
 import { ServiceProcess } from './helpers/ledger-process';
+import { LOCAL_RECEIVERS } from './helpers/notifier';
+import {
+  dashboardQueries,
+  grafanaExpr,
+  labelValuesQuery,
+  plottable,
+  prometheusMissing,
+  PrometheusServer,
+  promtool,
+  regexOfValues,
+  ruleExpressions,
+  withoutThreshold,
+  type QueryAnswer,
+} from './helpers/prometheus';
+import { Receiver } from './helpers/receivers';
 import { startTestRedis, testRedisUrl, type TestRedis } from './helpers/redis';
-import { itemNumber } from './helpers/scenario';
+import { itemNumber, makeScenario } from './helpers/scenario';
 import { System } from './helpers/system';
 
 /** The lag monitor's series (SPEC section 8), which the dashboard and the alert rules use. */
@@ -22,20 +43,30 @@ const PROMETHEUS_OWN = ['up'];
 const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const deploy = join(__dirname, '..', 'deploy');
+const dashboardFile = join(deploy, 'grafana', 'handover-balance.json');
+const rulesFile = join(deploy, 'prometheus', 'alerts.yml');
 
-describe('the operators endpoints of the ledger, the watch, the lag monitor and the notifier, run as processes', () => {
-  let ports: { ledger: number; watch: number; lag: number; notifier: number };
+// Debian's prometheus package, installed when missing (as root); where it cannot be, the tests that
+// need it are skipped with this reason
+const noPrometheus = prometheusMissing();
+if (noPrometheus) process.stderr.write(`ops.test.ts: skipping the Prometheus tests: ${noPrometheus}\n`);
+const withPrometheus = noPrometheus ? it.skip : it;
+
+describe('the operators endpoints of the five services, run as processes, and a real Prometheus scraping them', () => {
+  let ports: Record<Service, number>;
   let system: System;
   let lagMonitor: ServiceProcess;
   let notifier: ServiceProcess;
+  let api: ApiService;
+  let webhook: Receiver;
+  let prometheus: PrometheusServer | undefined;
   let stopped = false;
-  type Service = 'ledger' | 'watch' | 'lag' | 'notifier';
+  type Service = 'ledger' | 'watch' | 'lag' | 'notifier' | 'api';
   const url = (service: Service, path: string) => `http://127.0.0.1:${ports[service]}${path}`;
   const metricsOf = async (service: Service) => (await fetch(url(service, '/metrics'))).text();
 
   beforeAll(async () => {
     const [ledger, watch, lag, notifierPort] = await freePorts(4);
-    ports = { ledger, watch, lag, notifier: notifierPort };
     system = new System(9, {
       LEDGER_METRICS_PORT: String(ledger),
       WATCH_METRICS_PORT: String(watch),
@@ -50,22 +81,46 @@ describe('the operators endpoints of the ledger, the watch, the lag monitor and 
       LAG_LEASE_SECONDS: '3',
       LAG_METRICS_PORT: String(lag),
     });
+    // a subscription to every alert, so that the notifier delivers and its delivery series have data
+    webhook = await Receiver.start();
+    const notifierRedis = new Redis(`${testRedisUrl()}/53`);
+    await notifierRedis.flushdb();
+    await new SubscriptionStore(notifierRedis).create(
+      {
+        name: 'ops webhook',
+        channel: 'webhook',
+        url: `${webhook.url}/hook`,
+        secret: 'ops-webhook-secret',
+        facilities: ['*'],
+        deliver: ['alerts'],
+      },
+      'ops.test.ts',
+    );
+    await notifierRedis.quit();
     notifier = new ServiceProcess('notifier', {
       ...system.env,
+      ...LOCAL_RECEIVERS,
       REDIS_URL: `${testRedisUrl()}/53`,
       NOTIFIER_GROUP_ID: `${system.topics.alerts}-notifier`,
       NOTIFIER_METRICS_PORT: String(notifierPort),
     });
+    api = new ApiService(system.env, { sre: { role: 'sre', facilities: ['*'] } });
+    await api.start();
+    ports = { ledger, watch, lag, notifier: notifierPort, api: api.port };
+    if (!noPrometheus) prometheus = await PrometheusServer.start(prometheusConfigFor(ports));
   });
   afterAll(async () => {
+    await prometheus?.stop();
+    await webhook?.close();
     if (!stopped) {
       lagMonitor.kill('SIGTERM');
       notifier.kill('SIGTERM');
-      await Promise.all([system.stop(), lagMonitor.exited, notifier.exited]);
+      await Promise.all([system.stop(), lagMonitor.exited, notifier.exited, api?.stop()]);
     }
   });
 
-  const tails = () => [...system.services, lagMonitor, notifier].map((s) => s.tail(15)).join('\n---\n');
+  const tails = () =>
+    [...system.services, lagMonitor, notifier, api.process].map((s) => s.tail(15)).join('\n---\n');
   /** the body of /health/ready once it answers 200 */
   const untilReady = (service: Service) =>
     waitFor(
@@ -158,19 +213,21 @@ describe('the operators endpoints of the ledger, the watch, the lag monitor and 
       checks: { service: 'up', kafka: 'up', redis: 'up', monitor: 'up' },
     });
     const group = system.env.LEDGER_GROUP_ID;
+    // scans stream in while this runs (for the Prometheus test): wait for a sample taken once the
+    // ledger had caught up
+    const lagOf = `kafka_consumergroup_lag{group="${group}",topic="${system.topics.scans}",partition="0"}`;
     const text = await waitFor(
       async () => {
         const t = await metricsOf('lag');
-        return sample(t, `kafka_consumergroup_status{group="${group}",status="OK"}`) === 1 ? t : '';
+        const ok = sample(t, `kafka_consumergroup_status{group="${group}",status="OK"}`) === 1;
+        return ok && sample(t, lagOf) === 0 ? t : '';
       },
       {
-        what: `the lag monitor to report the ledger group; it said:\n${lagMonitor.tail()}`,
-        timeoutMs: 60_000,
+        what: `the lag monitor to report the ledger group caught up; it said:\n${lagMonitor.tail()}`,
+        timeoutMs: 90_000,
       },
     );
-    expect(
-      sample(text, `kafka_consumergroup_lag{group="${group}",topic="${system.topics.scans}",partition="0"}`),
-    ).toBe(0);
+    expect(sample(text, lagOf)).toBe(0);
     expect(
       sample(
         text,
@@ -183,20 +240,18 @@ describe('the operators endpoints of the ledger, the watch, the lag monitor and 
   });
 
   it('exports every metric the dashboard and the alert rules use', async () => {
-    await Promise.all([untilReady('ledger'), untilReady('watch'), untilReady('lag'), untilReady('notifier')]);
-    const exported = new Set([
-      ...namesOn(await metricsOf('ledger')),
-      ...namesOn(await metricsOf('watch')),
-      ...namesOn(await metricsOf('lag')),
-      ...namesOn(await metricsOf('notifier')),
-    ]);
+    const services: Service[] = ['ledger', 'watch', 'lag', 'notifier', 'api'];
+    await Promise.all(services.map(untilReady));
+    const exported = new Set((await Promise.all(services.map(metricsOf))).flatMap(namesOn));
     const used = new Map<string, string>(); // name -> the file that uses it
     for (const file of readdirSync(join(deploy, 'grafana')).filter((f) => f.endsWith('.json'))) {
-      for (const expr of dashboardQueries(JSON.parse(readFileSync(join(deploy, 'grafana', file), 'utf8'))))
+      for (const { expr } of dashboardQueries(
+        JSON.parse(readFileSync(join(deploy, 'grafana', file), 'utf8')),
+      ))
         for (const name of metricNamesIn(expr)) used.set(name, `grafana/${file}`);
     }
     for (const file of readdirSync(join(deploy, 'prometheus')).filter((f) => /\.ya?ml$/.test(f))) {
-      for (const expr of yamlExprs(readFileSync(join(deploy, 'prometheus', file), 'utf8')))
+      for (const { expr } of ruleExpressions(readFileSync(join(deploy, 'prometheus', file), 'utf8')))
         for (const name of metricNamesIn(expr)) used.set(name, `prometheus/${file}`);
     }
     // the files are read at all: these are used by both
@@ -216,18 +271,165 @@ describe('the operators endpoints of the ledger, the watch, the lag monitor and 
     expect(missing).toEqual([]);
   });
 
+  withPrometheus(
+    'is scraped by a real Prometheus under load, where every dashboard query and rule expression returns data and the rules evaluate healthy',
+    async () => {
+      const server = prometheus as PrometheusServer;
+      const allUp = async () => {
+        const targets = await server.targets();
+        return targets.length > 0 && targets.every((t) => t.health === 'up');
+      };
+      await waitFor(allUp, { what: 'every scrape target to be up', timeoutMs: 30_000 }).catch(
+        () => undefined,
+      );
+      const targets = (await server.targets()).sort((a, b) => a.job.localeCompare(b.job));
+      expect(targets).toEqual(
+        Object.keys(JOB_SERVICE)
+          .sort()
+          .map((job) => ({ job, health: 'up', lastError: '' })),
+      );
+
+      // load: a day of scans with duplicates and closures ahead of their hand-off (orphans, so
+      // alerts and deliveries), and every 40th message one the ledger cannot use (dead letters)
+      const consumed = async () => {
+        const answer = await server.query('sum(handover_events_total)');
+        return answer.ok && answer.samples.length === 1 ? Number(answer.samples[0].value) : NaN;
+      };
+      let before = NaN;
+      await waitFor(async () => !Number.isNaN((before = await consumed())), {
+        what: 'Prometheus to have the ledger counts',
+      });
+      const scenario = makeScenario({
+        seed: 16,
+        items: 500,
+        prefix: 'OPSL',
+        resent: 0.03,
+        doubleScans: 0.02,
+        closuresFirst: 0.05,
+      });
+      const bad = ['not json at all', JSON.stringify({ type: 'HANDOVER', itemId: 'nope' })];
+      const messages = scenario.messages.flatMap((m, i) =>
+        i % 40 === 39 ? [m, { key: m.key, value: bad[Math.floor(i / 40) % 2] }] : [m],
+      );
+      await produceSteadily(testBrokers(), system.topics.scans, messages, 100);
+      await waitFor(async () => (await consumed()) >= before + messages.length, {
+        what: `Prometheus to see the ${messages.length} messages counted by the ledger`,
+        timeoutMs: 60_000,
+        intervalMs: 500,
+      });
+
+      const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as unknown;
+      const queries = dashboardQueries(dashboard);
+      const variables: Record<string, string> = {};
+      for (const { where, expr } of queries.filter((q) => q.where.startsWith('variable '))) {
+        const query = labelValuesQuery(expr);
+        if (!query) throw new Error(`${where}: only label_values(metric, label) is understood here: ${expr}`);
+        const values = await server.labelValues(query.label, query.match);
+        expect({ where, values }).toEqual({
+          where,
+          values: expect.arrayContaining([system.env.LEDGER_GROUP_ID]),
+        });
+        variables[where.slice('variable $'.length)] = regexOfValues(values);
+      }
+      const panels = queries
+        .filter((q) => !q.where.startsWith('variable '))
+        .map((q) => ({ where: q.where, expr: grafanaExpr(q.expr, variables) }));
+      const rules = ruleExpressions(readFileSync(rulesFile, 'utf8'));
+      const checks = [
+        ...panels,
+        // a condition is empty while all is well: its left side must have data, the whole must parse
+        ...rules.map((r) => ({ where: `rule ${r.name}`, expr: withoutThreshold(r.expr) })),
+      ];
+      // every query of the files is here: as many as they have "expr" keys
+      const exprKeys = (text: string, key: RegExp) => text.match(key)?.length ?? 0;
+      expect(panels.length).toBe(exprKeys(readFileSync(dashboardFile, 'utf8'), /"expr":/g));
+      expect(rules.length).toBe(exprKeys(readFileSync(rulesFile, 'utf8'), /^\s*expr:/gm));
+
+      const problemsOf = async () => {
+        const problems: string[] = [];
+        for (const { where, expr } of checks) {
+          const why = noData(await server.query(expr));
+          if (why) problems.push(`${where}: ${why}: ${expr}`);
+        }
+        for (const { name, expr } of rules) {
+          const answer = await server.query(expr);
+          if (!answer.ok) problems.push(`rule ${name}: ${answer.error}: ${expr}`);
+        }
+        return problems;
+      };
+      // scrapes and rule evaluations run every second: give the last of the load time to land
+      let problems: string[] = [];
+      await waitFor(async () => (problems = await problemsOf()).length === 0, {
+        what: 'every query to have data',
+        timeoutMs: 20_000,
+        intervalMs: 1_000,
+      }).catch(() => undefined);
+      expect(problems).toEqual([]);
+
+      const evaluated = async () => (await server.rules()).every((r) => r.health !== 'unknown');
+      await waitFor(evaluated, { what: 'Prometheus to evaluate every rule', timeoutMs: 20_000 });
+      expect(
+        (await server.rules()).map((r) => ({ rule: r.name, health: r.health, error: r.lastError ?? '' })),
+      ).toEqual(rules.map((r) => ({ rule: r.name, health: 'ok', error: '' })));
+    },
+  );
+
   it('exits 0 on SIGTERM and stops serving', async () => {
     stopped = true;
     lagMonitor.kill('SIGTERM');
     notifier.kill('SIGTERM');
+    api.process.kill('SIGTERM');
     await system.stop();
-    for (const service of [...system.services, lagMonitor, notifier])
+    for (const service of [...system.services, lagMonitor, notifier, api.process])
       expect((await service.exited).code).toBe(0);
-    await expect(fetch(url('ledger', '/health/live'))).rejects.toThrow();
-    await expect(fetch(url('watch', '/health/live'))).rejects.toThrow();
-    await expect(fetch(url('lag', '/health/live'))).rejects.toThrow();
-    await expect(fetch(url('notifier', '/health/live'))).rejects.toThrow();
+    for (const service of ['ledger', 'watch', 'lag', 'notifier', 'api'] as const)
+      await expect(fetch(url(service, '/health/live'))).rejects.toThrow();
   });
+});
+
+describe('the Prometheus configuration of deploy/prometheus, checked by promtool', () => {
+  withPrometheus('passes promtool check config, with the rule files it names', () => {
+    const { status, output } = promtool(['check', 'config', 'prometheus.yml'], join(deploy, 'prometheus'));
+    expect({ status, output }).toEqual({
+      status: 0,
+      output: expect.stringContaining('SUCCESS: 1 rule files found'),
+    });
+  });
+
+  withPrometheus('passes promtool check rules, with every rule of the file', () => {
+    const { status, output } = promtool(['check', 'rules', 'alerts.yml'], join(deploy, 'prometheus'));
+    const count = ruleExpressions(readFileSync(rulesFile, 'utf8')).length;
+    expect({ status, output }).toEqual({
+      status: 0,
+      output: expect.stringContaining(`SUCCESS: ${count} rules found`),
+    });
+  });
+
+  withPrometheus(
+    'passes promtool check config for the compose copy, with the files compose mounts beside it',
+    () => {
+      // the files docker-compose.yml mounts into the Prometheus container's /etc/prometheus, laid out alike
+      const composeDir = join(deploy, 'compose');
+      const compose = parse(readFileSync(join(composeDir, 'docker-compose.yml'), 'utf8')) as {
+        services: { prometheus: { volumes: string[] } };
+      };
+      const dir = mkdtempSync(join(process.env.HBM_TEST_ROOT ?? tmpdir(), 'compose-prometheus-'));
+      const mounted = compose.services.prometheus.volumes
+        .map((volume) => volume.split(':'))
+        .filter(([source, target]) => source.startsWith('.') && target.startsWith('/etc/prometheus/'));
+      for (const [source, target] of mounted)
+        copyFileSync(join(composeDir, source), join(dir, target.slice('/etc/prometheus/'.length)));
+      expect(mounted.map(([, target]) => target).sort()).toEqual([
+        '/etc/prometheus/alerts.yml',
+        '/etc/prometheus/prometheus.yml',
+      ]);
+      const { status, output } = promtool(['check', 'config', 'prometheus.yml'], dir);
+      expect({ status, output }).toEqual({
+        status: 0,
+        output: expect.stringContaining('SUCCESS: 1 rule files found'),
+      });
+    },
+  );
 });
 
 describe('the readiness of a ledger whose Redis goes away', () => {
@@ -293,39 +495,45 @@ function namesOn(text: string): string[] {
     .filter(Boolean);
 }
 
-/** The PromQL of a Grafana dashboard: its panels' targets and its query variables. */
-function dashboardQueries(node: unknown): string[] {
-  if (Array.isArray(node)) return node.flatMap(dashboardQueries);
-  if (!node || typeof node !== 'object') return [];
-  const object = node as Record<string, unknown>;
-  const own: string[] = [];
-  if (typeof object.expr === 'string') own.push(object.expr);
-  if (object.type === 'query' && object.query) {
-    const query = object.query as string | { query?: string };
-    own.push(typeof query === 'string' ? query : (query.query ?? ''));
-  }
-  return [...own, ...Object.values(object).flatMap(dashboardQueries)];
+/** The scrape jobs of deploy/prometheus/prometheus.yml and the service each one scrapes. */
+const JOB_SERVICE = {
+  'handover-ledger': 'ledger',
+  'handover-watch': 'watch',
+  'handover-lag-monitor': 'lag',
+  'handover-notifier': 'notifier',
+  'handover-api': 'api',
+} as const;
+
+/**
+ * deploy/prometheus/prometheus.yml as this test runs it: its jobs and rule files, with each job's
+ * targets replaced by the test's service on 127.0.0.1, scraped and evaluated every second.
+ */
+function prometheusConfigFor(ports: Record<string, number>): Record<string, unknown> {
+  const dir = join(deploy, 'prometheus');
+  const config = parse(readFileSync(join(dir, 'prometheus.yml'), 'utf8')) as {
+    global?: Record<string, unknown>;
+    rule_files: string[];
+    scrape_configs: { job_name: string }[];
+  };
+  return {
+    ...config,
+    global: { ...config.global, scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+    rule_files: config.rule_files.map((file) => join(dir, file)),
+    scrape_configs: config.scrape_configs.map((job) => {
+      const service = JOB_SERVICE[job.job_name as keyof typeof JOB_SERVICE];
+      if (!service) throw new Error(`prometheus.yml: job ${job.job_name} is not one of the test's services`);
+      return { ...job, static_configs: [{ targets: [`127.0.0.1:${ports[service]}`] }] };
+    }),
+  };
 }
 
-/** The `expr:` values of a Prometheus rule file, inline or as a `>-` or `|` block (a YAML subset). */
-function yamlExprs(text: string): string[] {
-  const lines = text.split('\n');
-  const indentOf = (line: string) => line.length - line.trimStart().length;
-  const exprs: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^(\s*)(?:-\s+)?expr:\s*(.*)$/.exec(lines[i]);
-    if (!match) continue;
-    const value = match[2].trim();
-    if (/^[|>][-+]?$/.test(value)) {
-      const block: string[] = [];
-      while (i + 1 < lines.length && (!lines[i + 1].trim() || indentOf(lines[i + 1]) > match[1].length))
-        block.push(lines[++i].trim());
-      exprs.push(block.join(' '));
-    } else {
-      exprs.push(value.replace(/^(['"])(.*)\1$/, '$2'));
-    }
-  }
-  return exprs;
+/** Why an answer is not data one can plot (an error, no series, only NaN), or '' when it is. */
+function noData(answer: QueryAnswer): string {
+  if (!answer.ok) return answer.error;
+  if (answer.samples.length === 0) return 'no series';
+  if (!answer.samples.some((s) => plottable(s.value)))
+    return `no plottable value (${answer.samples.map((s) => s.value).join(', ')})`;
+  return '';
 }
 
 const LABEL_LIST = /\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g;

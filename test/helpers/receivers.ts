@@ -1,8 +1,9 @@
 /**
- * Local HTTP receivers for the notifier's channels: node http servers on free ports that record every
- * request and answer as the real receiver would (a DingTalk robot checks its signature and refuses more
- * than 20 messages a minute, like the real one). They can go down (answer 500, or stop listening) and
- * come back on the same port.
+ * Local HTTP receivers for the chat robots and webhooks: node http servers on free ports that record
+ * every request and answer as the real receiver would (a DingTalk robot checks its signature and
+ * refuses more than 20 messages a minute per access token with 130101, like the real one). They can go
+ * down (answer 500, or stop listening) and come back on the same port. Alertmanager is the real one
+ * (./alertmanager.ts).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -143,30 +144,74 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** A DingTalk custom robot: checks the signature (310000), takes at most `perMinute` messages a minute (130101). */
-export function dingtalkRobot(secret: string, perMinute = 20): Responder {
+/** A robot's rate limit as its vendor enforces it: at most `max` accepted messages per token within `ms`. */
+export interface RobotLimit {
+  ms: number;
+  max: number;
+}
+
+/** Messages the receiver accepted for one robot token within `ms` before `at`. */
+function acceptedFor(receiver: Receiver, token: string | null, tokenOf: TokenOf, ms: number, at: number) {
+  return receiver.acceptedWithin(ms, at).filter((r) => tokenOf(r) === token);
+}
+
+type TokenOf = (request: ReceivedRequest) => string | null;
+export const dingtalkToken: TokenOf = (r) => r.url.searchParams.get('access_token');
+export const wecomToken: TokenOf = (r) => r.url.searchParams.get('key');
+export const feishuToken: TokenOf = (r) => /\/hook\/([^/?#]+)/.exec(r.url.pathname)?.[1] ?? null;
+
+function overLimit(receiver: Receiver, request: ReceivedRequest, tokenOf: TokenOf, limits: RobotLimit[]) {
+  const token = tokenOf(request);
+  return limits.some((l) => acceptedFor(receiver, token, tokenOf, l.ms, request.at).length >= l.max);
+}
+
+/**
+ * A DingTalk custom robot: checks the signature (310000), takes at most `perMinute` messages a minute
+ * per access token (130101 past it, as the real one, which then blocks the robot for ten minutes).
+ */
+export function dingtalkRobot(secret: string, limits: RobotLimit[] = [{ ms: 60_000, max: 20 }]): Responder {
   return (request, receiver) => {
     if (!dingtalkSignatureOk(request, secret))
       return ok(JSON.stringify({ errcode: 310000, errmsg: 'sign not match' }));
-    if (receiver.acceptedWithin(60_000, request.at).length >= perMinute)
+    if (overLimit(receiver, request, dingtalkToken, limits))
       return ok(JSON.stringify({ errcode: 130101, errmsg: 'send too fast, exceed 20 times per minute' }));
     return ok(JSON.stringify({ errcode: 0, errmsg: 'ok' }));
   };
 }
 
-/** A WeCom group robot: markdown content over 4,096 bytes is refused. */
-export function wecomRobot(): Responder {
-  return (request) => {
-    const body = JSON.parse(request.body) as { markdown?: { content?: string } };
-    if (Buffer.byteLength(body.markdown?.content ?? '', 'utf8') > 4_096)
-      return ok(JSON.stringify({ errcode: 40058, errmsg: 'markdown.content exceed max length 4096' }));
+/**
+ * A WeCom group robot: markdown content over 4,096 bytes and text over 2,048 are refused (40058);
+ * more than `limits` per key: 45009.
+ */
+export function wecomRobot(limits: RobotLimit[] = [{ ms: 60_000, max: 20 }]): Responder {
+  return (request, receiver) => {
+    const body = JSON.parse(request.body) as {
+      msgtype?: string;
+      markdown?: { content?: string };
+      text?: { content?: string };
+    };
+    const [content, max] =
+      body.msgtype === 'text' ? [body.text?.content ?? '', 2_048] : [body.markdown?.content ?? '', 4_096];
+    if (Buffer.byteLength(content, 'utf8') > max)
+      return ok(JSON.stringify({ errcode: 40058, errmsg: `content exceed max length ${max}` }));
+    if (overLimit(receiver, request, wecomToken, limits))
+      return ok(JSON.stringify({ errcode: 45009, errmsg: 'api freq out of limit' }));
     return ok(JSON.stringify({ errcode: 0, errmsg: 'ok' }));
   };
 }
 
-/** A Feishu custom bot: checks the signature in the body (19021 sign match fail). */
-export function feishuBot(secret: string): Responder {
-  return (request) => {
+/**
+ * A Feishu custom bot: checks the signature in the body (19021 sign match fail); more than 100 a
+ * minute or 5 a second per hook token: 11232.
+ */
+export function feishuBot(
+  secret: string,
+  limits: RobotLimit[] = [
+    { ms: 60_000, max: 100 },
+    { ms: 1_000, max: 5 },
+  ],
+): Responder {
+  return (request, receiver) => {
     const body = JSON.parse(request.body) as { timestamp?: string; sign?: string };
     if (Buffer.byteLength(request.body, 'utf8') > 20_000)
       return ok(JSON.stringify({ code: 9499, msg: 'Bad Request', data: {} }));
@@ -177,6 +222,8 @@ export function feishuBot(secret: string): Responder {
           msg: 'sign match fail or timestamp is not within one hour from current time',
         }),
       );
+    if (overLimit(receiver, request, feishuToken, limits))
+      return ok(JSON.stringify({ code: 11232, msg: 'frequency limited', data: {} }));
     return ok(JSON.stringify({ code: 0, msg: 'success', data: {} }));
   };
 }
@@ -184,15 +231,4 @@ export function feishuBot(secret: string): Responder {
 /** A webhook endpoint that refuses a bad signature with 401. */
 export function signedWebhook(secret: string): Responder {
   return (request) => (webhookSignatureOk(request, secret) ? ok('{}') : { status: 401, body: '{}' });
-}
-
-/** Alertmanager's POST /api/v2/alerts: an array of alerts, each with labels.alertname. */
-export function alertmanagerApi(): Responder {
-  return (request) => {
-    if (request.url.pathname !== '/api/v2/alerts') return { status: 404, body: '{}' };
-    const alerts = JSON.parse(request.body) as { labels?: { alertname?: string } }[];
-    if (!Array.isArray(alerts) || alerts.some((a) => !a.labels?.alertname))
-      return { status: 400, body: '{"message":"invalid alerts"}' };
-    return ok('');
-  };
 }

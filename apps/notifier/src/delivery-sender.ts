@@ -10,40 +10,43 @@ import { Backoff, ThrottledLog } from '@app/retry';
 import {
   Channel,
   channelFormats,
+  deliveryResultsOf,
   DeliveryQueue,
   DestinationPolicy,
+  isRobot,
+  RobotBudget,
+  robotKeyOf,
   SubscriptionStore,
   type ChannelFormat,
-  type ChannelReply,
-  type ChannelRequest,
+  type QueuedChannel,
+  type SendFailure,
   type StoredSubscription,
 } from '@app/subscriptions';
 
+import { AlertmanagerSender } from './alertmanager-sender';
 import { retryDelayMs } from './backoff';
-import { post, SendError } from './http-post';
 import type { NotifierConfig } from './notifier.config';
 import { NOTIFIER_CONFIG } from './notifier.tokens';
+import { sendTo } from './receiver-post';
 
-const RESULTS = ['delivered', 'retried', 'abandoned'] as const;
-/** a chat robot's minute, with a second of margin for clocks and network delay */
-const RATE_WINDOW_MS = 61_000;
 const GAUGE_EVERY_MS = 5_000;
 
 /**
  * The notifier's output. Every poll, takes the subscriptions whose deliveries are due and, for each one
  * whose lease it wins (one instance sends to a receiver at a time), sends what is due as one request:
  * delivered leaves the queue; a failure keeps it and waits (exponential backoff with jitter); what is
- * still unsent NOTIFIER_GIVE_UP_HOURS after it was queued is abandoned, counted and shown. Chat robots get
- * at most NOTIFIER_CHAT_PER_MINUTE requests a minute; what is due meanwhile is merged into the next one.
- * Each send goes only where DestinationPolicy allows, checked then (not just at creation), over a
- * connection to the address checked; a refused destination is a failure like any other, so it shows
- * in `lastError` and is retried (an operator may widen SUBSCRIPTION_ALLOWED_NETWORKS meanwhile).
+ * still unsent NOTIFIER_GIVE_UP_HOURS after it was queued is abandoned, counted and shown. A chat
+ * robot's sends come from its budget in Redis (RobotBudget), shared by every subscription and instance
+ * that sends to that robot, at its vendor's limits; what is due meanwhile is merged into the next
+ * message. A vendor's "too fast" answer pauses the robot for the vendor's block instead of retrying
+ * into it. Alertmanager subscriptions re-send their alerts (AlertmanagerSender). Each send goes only
+ * where DestinationPolicy allows (sendTo).
  */
 @Injectable()
 export class DeliverySender implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log: JsonLogger;
   private readonly warnings: ThrottledLog;
-  private readonly formats: Record<Channel, ChannelFormat>;
+  private readonly formats: Record<QueuedChannel, ChannelFormat>;
   private readonly destinations: DestinationPolicy;
   /** the sender loop's own failures (Redis refusing): its polls back off, capped, with jitter */
   private readonly pollBackoff: Backoff;
@@ -59,6 +62,8 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
     private readonly store: SubscriptionStore,
     private readonly queue: DeliveryQueue,
+    private readonly budget: RobotBudget,
+    private readonly alertmanager: AlertmanagerSender,
     private readonly metrics: Metrics,
     logger: JsonLogger,
   ) {
@@ -66,18 +71,17 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     this.warnings = new ThrottledLog(this.log);
     this.destinations = new DestinationPolicy(config.destinations);
     this.pollBackoff = new Backoff({ baseMs: config.pollMs, maxMs: Math.max(config.pollMs, 10_000) });
-    this.formats = channelFormats({
-      publicBaseUrl: config.publicUrl,
-      firingHoldMs: config.alertmanagerHoldMs,
-    });
+    this.formats = channelFormats();
     for (const channel of Channel.options)
-      for (const result of RESULTS) metrics.deliveries.labels({ channel, result }).inc(0);
+      for (const result of deliveryResultsOf(channel)) metrics.deliveries.labels({ channel, result }).inc(0);
   }
 
   onApplicationBootstrap(): void {
     this.log.info('sending', {
       instance: this.config.instanceId,
-      chatPerMinute: this.config.chatPerMinute,
+      robotWindows: this.config.robotWindows,
+      robotMinuteMs: this.config.robotMinuteMs,
+      alertmanagerResendMs: this.config.alertmanagerResendMs,
       retryBaseMs: this.config.retryBaseMs,
       retryMaxMs: this.config.retryMaxMs,
       giveUpHours: this.config.giveUpMs / 3_600_000,
@@ -148,100 +152,95 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     return started > 0;
   }
 
-  /** One request for one subscription, under its lease. */
+  /** One round for one subscription, under its lease. */
   private async deliver(id: string): Promise<void> {
     const leaseMs = this.config.sendTimeoutMs + 5_000;
     if (!(await this.queue.claim(id, this.config.instanceId, leaseMs))) return;
     try {
       const sub = await this.store.getWithSecret(id);
       if (!sub) return; // deleted: its queue went with it
-      const format = this.formats[sub.channel];
-      let now = Date.now();
-
-      const abandoned = await this.queue.abandonExpired(id, now - this.config.giveUpMs);
-      if (abandoned.length > 0) {
-        this.metrics.deliveries.labels({ channel: sub.channel, result: 'abandoned' }).inc(abandoned.length);
-        this.log.error('abandoned deliveries after the retry window', {
-          subscription: id,
-          channel: sub.channel,
-          count: abandoned.length,
-          giveUpHours: this.config.giveUpMs / 3_600_000,
-        });
-      }
-
-      if (format.chat) {
-        const { count, oldestMs } = await this.queue.sentInLastMinute(id, now, RATE_WINDOW_MS);
-        if (count >= this.config.chatPerMinute) {
-          await this.queue.postpone(id, oldestMs + RATE_WINDOW_MS + 1);
-          return;
-        }
-      }
-
-      const { deliveries, broken } = await this.queue.pending(id, format.maxDeliveries);
-      if (broken.length > 0) {
-        await this.queue.dropBroken(id, broken);
-        this.metrics.deliveries.labels({ channel: sub.channel, result: 'abandoned' }).inc(broken.length);
-        this.log.error('dropped queued deliveries that no longer parse', {
-          subscription: id,
-          count: broken.length,
-        });
-      }
-      if (deliveries.length === 0) {
-        await this.queue.delivered(id, [], now, now); // settles: no longer due unless something came
-        return;
-      }
-
-      const request = format.request(sub, deliveries, new Date(now));
-      if (format.chat) await this.queue.recordSend(id, now);
-      const failure = await this.send(sub, request).then(
-        (reply) => (typeof reply === 'string' ? reply : format.failureOf(reply)),
-        (error: unknown) => describe(error),
-      );
-      now = Date.now();
-      if (failure === null) {
-        const left = await this.queue.delivered(id, request.deliveryIds, now, now);
-        this.metrics.deliveries
-          .labels({ channel: sub.channel, result: 'delivered' })
-          .inc(request.deliveryIds.length);
-        this.log.debug('delivered', { subscription: id, count: request.deliveryIds.length, left });
-      } else {
-        const attempts = (await this.queue.failedAttempts(id)) + 1;
-        const nextMs = now + retryDelayMs(attempts, this.config.retryBaseMs, this.config.retryMaxMs);
-        await this.queue.failed(id, now, nextMs, failure);
-        this.metrics.deliveries
-          .labels({ channel: sub.channel, result: 'retried' })
-          .inc(request.deliveryIds.length);
-        this.warnings.warn(`send:${id}`, 'delivery failed; will retry', {
-          subscription: id,
-          channel: sub.channel,
-          error: failure,
-          attempts,
-          next: new Date(nextMs).toISOString(),
-        });
-      }
+      await this.abandonExpired(sub);
+      if (sub.channel === 'alertmanager')
+        await this.alertmanager.round(sub, () => this.queue.claim(id, this.config.instanceId, leaseMs));
+      else await this.sendQueued(sub, sub.channel);
     } finally {
       await this.queue.release(id, this.config.instanceId).catch(() => undefined);
     }
   }
 
-  /**
-   * The receiver's answer, or why the request was not sent (a refused destination). The name is
-   * resolved once, here; the connection uses the addresses checked.
-   */
-  private async send(sub: StoredSubscription, request: ChannelRequest): Promise<ChannelReply | string> {
-    const deadline = Date.now() + this.config.sendTimeoutMs;
-    const destination = await withTimeout(
-      this.destinations.destinationOf(sub.channel, request.url),
-      this.config.sendTimeoutMs,
-    );
-    if (!destination.ok) return `refused: ${destination.refusal}`;
-    return post({
-      url: destination.url,
-      addresses: destination.addresses,
-      headers: request.headers,
-      body: request.body,
-      timeoutMs: Math.max(1, deadline - Date.now()),
+  private async abandonExpired(sub: StoredSubscription): Promise<void> {
+    const abandoned = await this.queue.abandonExpired(sub.id, Date.now() - this.config.giveUpMs);
+    if (abandoned.length === 0) return;
+    this.metrics.deliveries.labels({ channel: sub.channel, result: 'abandoned' }).inc(abandoned.length);
+    this.log.error('abandoned deliveries after the retry window', {
+      subscription: sub.id,
+      channel: sub.channel,
+      count: abandoned.length,
+      giveUpHours: this.config.giveUpMs / 3_600_000,
     });
+  }
+
+  /** What is due for a webhook or a robot, as one request. */
+  private async sendQueued(sub: StoredSubscription, channel: QueuedChannel): Promise<void> {
+    const { id } = sub;
+    const format = this.formats[channel];
+    let now = Date.now();
+    const { deliveries, broken } = await this.queue.pending(id, format.maxDeliveries);
+    if (broken.length > 0) {
+      await this.queue.dropBroken(id, broken);
+      this.metrics.deliveries.labels({ channel, result: 'abandoned' }).inc(broken.length);
+      this.log.error('dropped queued deliveries that no longer parse', {
+        subscription: id,
+        count: broken.length,
+      });
+    }
+    if (deliveries.length === 0) {
+      await this.queue.delivered(id, [], now, now); // settles: no longer due unless something came
+      return;
+    }
+
+    const robotChannel = isRobot(channel) ? channel : null;
+    const robot = robotChannel ? robotKeyOf(robotChannel, sub.url) : null;
+    if (robot && robotChannel) {
+      const retryAtMs = await this.budget.take(robot, this.config.robotWindows[robotChannel], now);
+      if (retryAtMs > 0) {
+        await this.queue.postpone(id, retryAtMs); // merged into one message then
+        return;
+      }
+    }
+
+    const request = format.request(sub, deliveries, new Date(now));
+    const outcome = await sendTo(this.destinations, channel, request, this.config.sendTimeoutMs);
+    const failure: SendFailure | null =
+      'error' in outcome ? { error: outcome.error, result: 'retried' } : format.failureOf(outcome.reply);
+    now = Date.now();
+    if (failure === null) {
+      const left = await this.queue.delivered(id, request.deliveryIds, now, now);
+      this.metrics.deliveries.labels({ channel, result: 'delivered' }).inc(request.deliveryIds.length);
+      this.log.debug('delivered', { subscription: id, count: request.deliveryIds.length, left });
+      return;
+    }
+    const attempts = (await this.queue.failedAttempts(id)) + 1;
+    let nextMs = now + retryDelayMs(attempts, this.config.retryBaseMs, this.config.retryMaxMs);
+    const pauseMs = failure.pauseMs ?? (failure.pauseMinutes ?? 0) * this.config.robotMinuteMs;
+    if (robot && pauseMs > 0) {
+      // the vendor blocks the robot for a while: every subscription on it waits that long, not retrying into it
+      nextMs = now + pauseMs;
+      await this.budget.pause(robot, nextMs, now);
+    }
+    await this.queue.failed(id, now, nextMs, failure.error);
+    this.metrics.deliveries.labels({ channel, result: failure.result }).inc(request.deliveryIds.length);
+    this.warnings.warn(
+      `send:${id}`,
+      pauseMs > 0 ? 'robot paused: its vendor said too fast' : 'delivery failed; will retry',
+      {
+        subscription: id,
+        channel,
+        error: failure.error,
+        attempts,
+        next: new Date(nextMs).toISOString(),
+      },
+    );
   }
 
   private async updateGauges(): Promise<void> {
@@ -263,22 +262,4 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     await Promise.all(this.inFlight.values());
     this.log.info('stopped sending', { instance: this.config.instanceId });
   }
-}
-
-/**
- * A send error as `lastError`: a short code, never a message that could carry the URL (a robot URL
- * holds its access token) or anything the receiver said.
- */
-function describe(error: unknown): string {
-  if (error instanceof SendError) return error.code === 'TIMEOUT' ? 'timed out' : error.code;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'send failed';
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SendError('TIMEOUT')), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

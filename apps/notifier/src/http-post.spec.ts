@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { parseNetwork, type Network } from '@app/config';
 import { DestinationPolicy, type Resolver } from '@app/subscriptions';
 
-import { MAX_REPLY_BYTES, post, SendError } from './http-post';
+import { MAX_REPLY_BYTES, post, retryAfterOf, SendError } from './http-post';
 
 interface Seen {
   host: string | undefined;
@@ -138,5 +138,16 @@ describe('post', () => {
         timeoutMs: 5_000,
       }),
     ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('retryAfterOf', () => {
+  it('reads a Retry-After in seconds or as an HTTP date, and nothing else', () => {
+    const now = Date.parse('2026-11-27T06:00:00Z');
+    expect(retryAfterOf('30', now)).toEqual({ retryAfterSeconds: 30 });
+    expect(retryAfterOf('Fri, 27 Nov 2026 06:01:00 GMT', now)).toEqual({ retryAfterSeconds: 60 });
+    expect(retryAfterOf(undefined, now)).toEqual({});
+    expect(retryAfterOf('soon', now)).toEqual({});
+    expect(retryAfterOf('0', now)).toEqual({});
   });
 });

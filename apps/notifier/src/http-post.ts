@@ -50,6 +50,13 @@ function readCapped(response: IncomingMessage, maxBytes: number): Promise<string
   });
 }
 
+/** A `Retry-After` header (seconds, or an HTTP date) as seconds from now, when there is one. */
+export function retryAfterOf(header: string | undefined, nowMs = Date.now()): { retryAfterSeconds?: number } {
+  if (!header) return {};
+  const seconds = /^\s*\d+\s*$/.test(header) ? Number(header) : (Date.parse(header) - nowMs) / 1000;
+  return Number.isFinite(seconds) && seconds > 0 ? { retryAfterSeconds: seconds } : {};
+}
+
 export interface PostOptions {
   url: URL;
   /** the checked addresses to connect to */
@@ -112,7 +119,14 @@ export function post(options: PostOptions): Promise<ChannelReply> {
     }, timeoutMs);
     req.on('response', (response) => {
       readCapped(response, options.maxReplyBytes ?? MAX_REPLY_BYTES).then(
-        (text) => finish(() => resolve({ status: response.statusCode ?? 0, body: text })),
+        (text) =>
+          finish(() =>
+            resolve({
+              status: response.statusCode ?? 0,
+              body: text,
+              ...retryAfterOf(response.headers['retry-after']),
+            }),
+          ),
         fail,
       );
     });

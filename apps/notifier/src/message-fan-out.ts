@@ -168,7 +168,8 @@ export class MessageFanOut implements OnApplicationBootstrap, BeforeApplicationS
       const since = Date.parse(sub.createdAt);
       const wanted = published.filter((p) => p.atMs >= since && wants(sub, p.message)).map((p) => p.message);
       if (wanted.length === 0) continue;
-      const added = await this.queue.enqueue(sub.id, wanted, now);
+      // an Alertmanager subscription waits for its next re-send: a change must not wait for it
+      const added = await this.queue.enqueue(sub.id, wanted, now, sub.channel === 'alertmanager');
       if (added > 0) this.metrics.deliveriesEnqueued.labels({ channel: sub.channel }).inc(added);
     }
   }

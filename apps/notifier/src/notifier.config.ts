@@ -13,6 +13,7 @@ import {
   type SubscriptionDestinations,
 } from '@app/config';
 import { DefaultTopic } from '@app/contracts';
+import type { RobotChannel, RobotWindow } from '@app/subscriptions';
 
 const seconds = (fallback: number, min: number, max: number) =>
   z
@@ -43,8 +44,20 @@ export const NotifierEnv = serviceSettings({
   NOTIFIER_RETRY_MAX_SECONDS: seconds(600, 0.1, 86_400),
   /** a delivery not sent this long after it was queued is abandoned (counted, shown in the API) */
   NOTIFIER_GIVE_UP_HOURS: seconds(48, 0.0001, 24 * 365),
-  /** requests per minute to one chat robot (dingtalk, wecom, feishu); what is due beyond is merged */
-  NOTIFIER_CHAT_PER_MINUTE: env.int(20, 1, 10_000),
+  /**
+   * messages a minute to one robot, over every subscription on it (the vendors count per robot, not
+   * per subscription); what is due beyond is merged into the next message
+   */
+  NOTIFIER_DINGTALK_PER_MINUTE: env.int(20, 1, 10_000),
+  NOTIFIER_WECOM_PER_MINUTE: env.int(20, 1, 10_000),
+  NOTIFIER_FEISHU_PER_MINUTE: env.int(100, 1, 10_000),
+  NOTIFIER_FEISHU_PER_SECOND: env.int(5, 1, 10_000),
+  /**
+   * how long a robot's minute is counted here: the window of the per-minute budgets (with a second
+   * of margin for clocks and network delay), and the unit of a vendor's block after "too fast"
+   * (DingTalk 10 minutes, WeCom and Feishu 1); tests shorten it
+   */
+  NOTIFIER_ROBOT_MINUTE_SECONDS: seconds(61, 0.2, 3_600),
   NOTIFIER_SEND_TIMEOUT_SECONDS: seconds(10, 0.1, 300),
   /** subscriptions sent to at once by one instance */
   NOTIFIER_CONCURRENCY: env.int(8, 1, 256),
@@ -52,8 +65,12 @@ export const NotifierEnv = serviceSettings({
   NOTIFIER_POLL_MS: env.int(500, 20, 60_000),
   /** the API's public address, for Alertmanager's generatorURL */
   NOTIFIER_PUBLIC_URL: z.string().trim().url().default('http://localhost:3000'),
-  /** a FIRING alert sent to Alertmanager carries endsAt = send time + this (it is not re-sent) */
-  NOTIFIER_ALERTMANAGER_HOLD_HOURS: seconds(24, 0.01, 24 * 30),
+  /**
+   * how often an Alertmanager subscription re-sends every alert it holds (Alertmanager asks its
+   * clients for 30 s to 3 min; 60 s is Prometheus's own resend delay); a FIRING alert's endsAt is
+   * ALERTMANAGER_HORIZON_INTERVALS of these ahead. Below 30 s for tests only
+   */
+  NOTIFIER_ALERTMANAGER_RESEND_SECONDS: seconds(60, 0.2, 180),
   /** where subscriptions may send: SUBSCRIPTION_ALLOWED_NETWORKS, _ALLOW_HTTP, _ROBOT_PROXY_HOSTS (as the API) */
   ...SubscriptionSettings.shape,
 });
@@ -71,13 +88,33 @@ export interface NotifierConfig extends ServiceConfig {
   retryBaseMs: number;
   retryMaxMs: number;
   giveUpMs: number;
-  chatPerMinute: number;
+  /** per robot channel, the sliding windows of its vendor's rate limit */
+  robotWindows: Record<RobotChannel, RobotWindow[]>;
+  robotMinuteMs: number;
   sendTimeoutMs: number;
   concurrency: number;
   pollMs: number;
   publicUrl: string;
-  alertmanagerHoldMs: number;
+  alertmanagerResendMs: number;
   destinations: SubscriptionDestinations;
+}
+
+/** A FIRING alert's endsAt is this many re-send intervals ahead (Prometheus: 4). */
+export const ALERTMANAGER_HORIZON_INTERVALS = 4;
+
+/** Feishu's "5 a second", counted over a little more than a second for network delay. */
+const ROBOT_SECOND_MS = 1_200;
+
+function robotWindowsOf(e: NotifierEnv): Record<RobotChannel, RobotWindow[]> {
+  const minuteMs = Math.round(e.NOTIFIER_ROBOT_MINUTE_SECONDS * 1000);
+  return {
+    dingtalk: [{ ms: minuteMs, max: e.NOTIFIER_DINGTALK_PER_MINUTE }],
+    wecom: [{ ms: minuteMs, max: e.NOTIFIER_WECOM_PER_MINUTE }],
+    feishu: [
+      { ms: minuteMs, max: e.NOTIFIER_FEISHU_PER_MINUTE },
+      { ms: ROBOT_SECOND_MS, max: e.NOTIFIER_FEISHU_PER_SECOND },
+    ],
+  };
 }
 
 export function loadNotifierConfig(source: NodeJS.ProcessEnv = process.env): NotifierConfig {
@@ -96,12 +133,13 @@ export function loadNotifierConfig(source: NodeJS.ProcessEnv = process.env): Not
     retryBaseMs: Math.round(e.NOTIFIER_RETRY_BASE_SECONDS * 1000),
     retryMaxMs: Math.round(Math.max(e.NOTIFIER_RETRY_MAX_SECONDS, e.NOTIFIER_RETRY_BASE_SECONDS) * 1000),
     giveUpMs: Math.round(e.NOTIFIER_GIVE_UP_HOURS * 3_600_000),
-    chatPerMinute: e.NOTIFIER_CHAT_PER_MINUTE,
+    robotWindows: robotWindowsOf(e),
+    robotMinuteMs: Math.round(e.NOTIFIER_ROBOT_MINUTE_SECONDS * 1000),
     sendTimeoutMs: Math.round(e.NOTIFIER_SEND_TIMEOUT_SECONDS * 1000),
     concurrency: e.NOTIFIER_CONCURRENCY,
     pollMs: e.NOTIFIER_POLL_MS,
     publicUrl: e.NOTIFIER_PUBLIC_URL,
-    alertmanagerHoldMs: Math.round(e.NOTIFIER_ALERTMANAGER_HOLD_HOURS * 3_600_000),
+    alertmanagerResendMs: Math.round(e.NOTIFIER_ALERTMANAGER_RESEND_SECONDS * 1000),
     destinations: subscriptionDestinationsOf(e),
   };
 }

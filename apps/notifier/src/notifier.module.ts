@@ -4,8 +4,9 @@ import { KafkaProbe } from '@app/kafka';
 import { JsonLogger, Metrics } from '@app/observability';
 import type { RedisClient } from '@app/redis';
 import { closeServiceClients, serviceProviders } from '@app/runtime';
-import { DeliveryQueue, SubscriptionStore } from '@app/subscriptions';
+import { AlertmanagerState, DeliveryQueue, RobotBudget, SubscriptionStore } from '@app/subscriptions';
 
+import { AlertmanagerSender } from './alertmanager-sender';
 import { DeliverySender } from './delivery-sender';
 import { MessageFanOut } from './message-fan-out';
 import type { NotifierConfig } from './notifier.config';
@@ -39,6 +40,13 @@ export class NotifierModule implements OnApplicationShutdown {
           useFactory: (r: RedisClient) => new SubscriptionStore(r),
         },
         { provide: DeliveryQueue, inject: [REDIS], useFactory: (r: RedisClient) => new DeliveryQueue(r) },
+        { provide: RobotBudget, inject: [REDIS], useFactory: (r: RedisClient) => new RobotBudget(r) },
+        {
+          provide: AlertmanagerState,
+          inject: [REDIS],
+          useFactory: (r: RedisClient) => new AlertmanagerState(r),
+        },
+        AlertmanagerSender,
         MessageFanOut,
         DeliverySender,
       ],

@@ -5,7 +5,6 @@ import { subscriptionKeys as k } from './keys';
 import { defineSubscriptionScripts } from './scripts';
 
 const ENQUEUE_CHUNK = 200;
-const MINUTE_MS = 60_000;
 
 /**
  * The durable per-subscription delivery queues in Redis, as the notifier uses them: enqueue (once per
@@ -20,8 +19,16 @@ export class DeliveryQueue {
     defineSubscriptionScripts(redis);
   }
 
-  /** Enqueues messages for one subscription; returns how many were new. */
-  async enqueue(subscriptionId: string, messages: DeliveryMessage[], nowMs: number): Promise<number> {
+  /**
+   * Enqueues messages for one subscription; returns how many were new. `prompt`: the subscription is
+   * due now even if it was waiting (Alertmanager's next re-send must not hold back a change).
+   */
+  async enqueue(
+    subscriptionId: string,
+    messages: DeliveryMessage[],
+    nowMs: number,
+    prompt = false,
+  ): Promise<number> {
     let added = 0;
     for (let i = 0; i < messages.length; i += ENQUEUE_CHUNK) {
       const args: string[] = [];
@@ -42,6 +49,7 @@ export class DeliveryQueue {
         subscriptionId,
         String(nowMs),
         String(this.forgetMs),
+        prompt ? '1' : '0',
         ...args,
       );
     }
@@ -158,30 +166,6 @@ export class DeliveryQueue {
   /** Moves a subscription's next attempt (rate limit), if it is still pending. */
   async postpone(subscriptionId: string, atMs: number): Promise<void> {
     await this.redis.zadd(k.due(), 'XX', atMs, subscriptionId);
-  }
-
-  /** Requests sent to the subscription's receiver within the window (a minute), and when the oldest of them was. */
-  async sentInLastMinute(
-    subscriptionId: string,
-    nowMs: number,
-    windowMs = MINUTE_MS,
-  ): Promise<{ count: number; oldestMs: number }> {
-    const key = k.sent(subscriptionId);
-    await this.redis.zremrangebyscore(key, '-inf', nowMs - windowMs);
-    const [count, oldest] = await Promise.all([
-      this.redis.zcard(key),
-      this.redis.zrange(key, 0, 0, 'WITHSCORES'),
-    ]);
-    return { count, oldestMs: oldest[1] === undefined ? nowMs : Number(oldest[1]) };
-  }
-
-  async recordSend(subscriptionId: string, nowMs: number): Promise<void> {
-    const key = k.sent(subscriptionId);
-    await this.redis
-      .multi()
-      .zadd(key, nowMs, `${nowMs}-${Math.random().toString(36).slice(2, 10)}`)
-      .pexpire(key, 2 * MINUTE_MS)
-      .exec();
   }
 
   /** Pending deliveries over every subscription (for the gauge). */

@@ -21,8 +21,24 @@ export const subscriptionKeys = {
   seen: (id: string) => `${prefix}seen:${id}`,
   /** zset: the same fields, scored by when they were last enqueued (ms), to forget old ones */
   seenAt: (id: string) => `${prefix}seenat:${id}`,
-  /** zset: requests sent to a chat robot in the last minute (ms), for its rate limit */
-  sent: (id: string) => `${prefix}sent:${id}`,
+  /**
+   * zset: requests sent to one chat robot (scored by ms), over every subscription that names it, for
+   * its vendor's rate limit; `robot` is robotKeyOf(...), a digest of the robot's token
+   */
+  robotSent: (robot: string) => `${prefix}robot:${robot}:sent`,
+  /** string: until when (ms) a robot is paused after its vendor answered "too fast"; expires then */
+  robotPause: (robot: string) => `${prefix}robot:${robot}:pause`,
+  /**
+   * Alertmanager subscriptions, hash: alert id -> what is re-sent, as JSON ({alert, forgetAtMs,
+   * refused}); firing alerts stay until resolved, resolved ones for a few re-send intervals
+   */
+  amAlerts: (id: string) => `${prefix}am:${id}:alerts`,
+  /** hash: alert id -> revision in amAlerts (a late, older revision never replaces a newer one) */
+  amRevisions: (id: string) => `${prefix}am:${id}:revisions`,
+  /** hash: alert id -> revisions folded into it since it was last sent (to send promptly, and count) */
+  amChanged: (id: string) => `${prefix}am:${id}:changed`,
+  /** hash: resendAt (ms), and per Alertmanager URL i: `<i>:failures`, `<i>:retryAt`, `<i>:full` */
+  amTargets: (id: string) => `${prefix}am:${id}:targets`,
   /** string: the notifier instance sending this subscription's deliveries now, with a time to live */
   lease: (id: string) => `${prefix}lease:${id}`,
   /** zset: subscriptions with pending deliveries, scored by when to try them next (ms) */
@@ -38,7 +54,10 @@ export function keysOfSubscription(id: string): string[] {
     subscriptionKeys.bodies(id),
     subscriptionKeys.seen(id),
     subscriptionKeys.seenAt(id),
-    subscriptionKeys.sent(id),
     subscriptionKeys.lease(id),
+    subscriptionKeys.amAlerts(id),
+    subscriptionKeys.amRevisions(id),
+    subscriptionKeys.amChanged(id),
+    subscriptionKeys.amTargets(id),
   ];
 }

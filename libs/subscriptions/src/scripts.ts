@@ -15,6 +15,7 @@ declare module 'ioredis' {
       id: string,
       nowMs: string,
       forgetMs: string,
+      prompt: '0' | '1',
       ...entries: string[]
     ): Result<number, Context>;
     claimSubscriptionLease(lease: string, instanceId: string, ttlMs: string): Result<number, Context>;
@@ -48,6 +49,36 @@ declare module 'ioredis' {
       id: string,
       beforeMs: string,
     ): Result<string[], Context>;
+    takeRobotSlot(
+      sent: string,
+      pause: string,
+      nowMs: string,
+      member: string,
+      ...windows: string[]
+    ): Result<number, Context>;
+    absorbAlerts(
+      queue: string,
+      bodies: string,
+      alerts: string,
+      revisions: string,
+      changed: string,
+      subscription: string,
+      ...groups: string[]
+    ): Result<number, Context>;
+    settleAlertmanager(
+      subscription: string,
+      state: string,
+      due: string,
+      targets: string,
+      changed: string,
+      alerts: string,
+      revisions: string,
+      queue: string,
+      id: string,
+      nextMs: string,
+      nowMs: string,
+      ...lists: string[]
+    ): Result<number, Context>;
   }
 }
 
@@ -58,6 +89,9 @@ const FILES = [
   'markDelivered-5.lua',
   'markFailed-3.lua',
   'abandonExpired-4.lua',
+  'takeRobotSlot-2.lua',
+  'absorbAlerts-6.lua',
+  'settleAlertmanager-8.lua',
 ];
 
 const defined = new WeakSet<object>();

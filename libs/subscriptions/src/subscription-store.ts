@@ -27,14 +27,16 @@ export function deliveryStateOf(hash: Record<string, string>, pending: number): 
     lastError: isoOrNull(hash.lastError),
     nextAttemptAt: pending > 0 && next > 0 ? new Date(next).toISOString() : null,
     abandoned: Number(hash.abandoned ?? 0),
+    rejected: Number(hash.rejected ?? 0),
   };
 }
 
 function publicOf(stored: StoredSubscription, delivery: DeliveryState): Subscription {
-  const { secret, facilities, url, ...rest } = stored;
+  const { secret, facilities, url, peers, ...rest } = stored;
   return {
     ...rest,
     url: maskedUrl(url),
+    ...(peers ? { peers: peers.map(maskedUrl) } : {}),
     facilities: facilities as Subscription['facilities'],
     hasSecret: secret !== undefined,
     delivery,
@@ -112,14 +114,17 @@ export class SubscriptionStore {
     for (const s of stored) {
       pipeline.hgetall(subscriptionKeys.state(s.id));
       pipeline.zcard(subscriptionKeys.queue(s.id));
+      // an Alertmanager subscription's alerts changed but not yet sent are pending too
+      pipeline.hlen(subscriptionKeys.amChanged(s.id));
     }
     const results = (await pipeline.exec()) ?? [];
     return stored.map((s, i) => {
-      const [hashErr, hash] = results[2 * i] ?? [];
-      const [cardErr, card] = results[2 * i + 1] ?? [];
-      if (hashErr) throw hashErr;
-      if (cardErr) throw cardErr;
-      return publicOf(s, deliveryStateOf(hash as Record<string, string>, Number(card)));
+      const [hashErr, hash] = results[3 * i] ?? [];
+      const [cardErr, card] = results[3 * i + 1] ?? [];
+      const [changedErr, changed] = results[3 * i + 2] ?? [];
+      const error = hashErr ?? cardErr ?? changedErr;
+      if (error) throw error;
+      return publicOf(s, deliveryStateOf(hash as Record<string, string>, Number(card) + Number(changed)));
     });
   }
 }

@@ -62,6 +62,11 @@ export class SubscriptionsController {
       throw forbidden(`the subscription's facilities are not all in the scope of ${caller.name}`);
     const refusal = await this.destinations.creationRefusal(input.channel, input.url);
     if (refusal) throw badRequest(`url: ${refusal}`);
+    // every member of an Alertmanager HA cluster is a destination of its own
+    for (const [i, peer] of (input.peers ?? []).entries()) {
+      const peerRefusal = await this.destinations.creationRefusal(input.channel, peer);
+      if (peerRefusal) throw badRequest(`peers[${i}]: ${peerRefusal}`);
+    }
     return this.store.create(input, caller.name);
   }
 

@@ -1,16 +1,14 @@
 import type { Alert } from '@app/contracts';
 
-import type { ChannelFormat } from './channel';
-import { httpFailureOf } from './channel';
-
 export interface AlertmanagerOptions {
   /** where `generatorURL` points: `<base>/api/v1/alerts/<alertId>` of the API */
   publicBaseUrl: string;
   /**
-   * Alertmanager resolves an alert nobody re-sends after its resolve_timeout. The notifier sends an
-   * alert on each revision only, so a FIRING alert carries `endsAt` = send time + this long.
+   * how far ahead a FIRING alert's `endsAt` is set: a few re-send intervals (as Prometheus does, 4),
+   * so that Alertmanager keeps it while the notifier re-sends it, and resolves it by itself only when
+   * nobody has re-sent it for that long (every notifier down)
    */
-  firingHoldMs: number;
+  horizonMs: number;
 }
 
 function itemsAnnotation(alert: Alert): string {
@@ -19,8 +17,25 @@ function itemsAnnotation(alert: Alert): string {
   return more > 0 ? `${shown} ... and ${more} more` : shown;
 }
 
-/** One Alertmanager alert: identified by its labels, so every revision of an alert updates the same one. */
-export function alertmanagerAlertOf(alert: Alert, now: Date, options: AlertmanagerOptions): object {
+/** An alert as Alertmanager's `POST /api/v2/alerts` takes it. */
+export interface AlertmanagerAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL: string;
+}
+
+/**
+ * One Alertmanager alert: identified by its labels, so that every revision and every re-send of an
+ * alert updates the same one. FIRING: `endsAt` = now + the horizon; RESOLVED: its own `endsAt`, in the
+ * past, which resolves it.
+ */
+export function alertmanagerAlertOf(
+  alert: Alert,
+  now: Date,
+  options: AlertmanagerOptions,
+): AlertmanagerAlert {
   const labels: Record<string, string> = {
     alertname: alert.kind,
     alertId: alert.alertId,
@@ -28,40 +43,33 @@ export function alertmanagerAlertOf(alert: Alert, now: Date, options: Alertmanag
   };
   const optional = { facility: alert.facilityId, shift: alert.shiftId, from: alert.from, to: alert.to };
   for (const [name, value] of Object.entries(optional)) if (value !== null) labels[name] = value;
+  const annotations: Record<string, string> = {
+    summary: alert.text,
+    items: itemsAnnotation(alert),
+    itemCount: String(alert.itemCount),
+    revision: String(alert.revision),
+  };
+  if (alert.acknowledgedBy) annotations.acknowledgedBy = alert.acknowledgedBy;
   return {
     labels,
-    annotations: {
-      summary: alert.text,
-      items: itemsAnnotation(alert),
-      itemCount: String(alert.itemCount),
-      revision: String(alert.revision),
-    },
+    annotations,
     startsAt: alert.startsAt,
-    endsAt: alert.endsAt ?? new Date(now.getTime() + options.firingHoldMs).toISOString(),
+    endsAt: alert.endsAt ?? new Date(now.getTime() + options.horizonMs).toISOString(),
     generatorURL: `${options.publicBaseUrl.replace(/\/+$/, '')}/api/v1/alerts/${encodeURIComponent(alert.alertId)}`,
   };
 }
 
-/**
- * Alertmanager: `POST <url>/api/v2/alerts` with an array of alerts (up to 100 per request), so that its
- * routing, grouping and silences apply. Summaries are never queued for it (they are not alerts).
- * Revisions go in queue order: Alertmanager keeps one alert per label set, so the newest one wins.
- */
-export function alertmanager(options: AlertmanagerOptions): ChannelFormat {
+/** Alerts per request, as a Prometheus sends them in batches (64 there). */
+export const ALERTMANAGER_BATCH = 100;
+
+/** `POST <base>/api/v2/alerts` with an array of alerts. */
+export function alertmanagerRequest(
+  baseUrl: string,
+  alerts: AlertmanagerAlert[],
+): { url: string; headers: Record<string, string>; body: string } {
   return {
-    chat: false,
-    maxDeliveries: 100,
-    request(sub, due, now) {
-      const alerts = due.flatMap((d) =>
-        d.message.type === 'alert' ? [alertmanagerAlertOf(d.message.alert, now, options)] : [],
-      );
-      return {
-        url: `${sub.url.replace(/\/+$/, '')}/api/v2/alerts`,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(alerts),
-        deliveryIds: due.map((d) => d.id),
-      };
-    },
-    failureOf: httpFailureOf,
+    url: `${baseUrl.replace(/\/+$/, '')}/api/v2/alerts`,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(alerts),
   };
 }

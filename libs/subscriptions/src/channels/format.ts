@@ -1,6 +1,7 @@
 import type { AlertKind } from '@app/contracts';
 
 import type { Delivery } from '../delivery';
+import type { StoredSubscription } from '../subscription';
 
 /** Kind names as the chat messages show them, Chinese first. */
 export const KIND_LABEL: Record<AlertKind, string> = {
@@ -142,4 +143,33 @@ export function packMarkdown(due: Delivery[], maxBytes: number): PackedMarkdown 
     .filter(Boolean)
     .join('\n');
   return { title, text: truncateUtf8(text, maxBytes), deliveryIds: ids };
+}
+
+/** What a message keeps free for its mentions: 40 names of up to 64 bytes, with their `@` or tags. */
+export const MENTIONS_ROOM_BYTES = 3_000;
+
+/**
+ * Whom a message @-mentions: the subscription's mentions when the message carries a FIRING alert of
+ * their `minSeverity` or worse, else nobody. Only what the message carries counts (`sentIds`), not
+ * what is left for the next one.
+ */
+export function mentionsFor(
+  sub: StoredSubscription,
+  due: Delivery[],
+  sentIds: string[],
+): { mobiles: string[]; userIds: string[] } | null {
+  const mentions = sub.mentions;
+  if (!mentions) return null;
+  const sent = new Set(sentIds);
+  const worthIt = due.some(
+    (d) =>
+      sent.has(d.id) &&
+      d.message.type === 'alert' &&
+      d.message.alert.status === 'FIRING' &&
+      (mentions.minSeverity === 'warning' || d.message.alert.severity === 'critical'),
+  );
+  if (!worthIt) return null;
+  const mobiles = mentions.mobiles ?? [];
+  const userIds = mentions.userIds ?? [];
+  return mobiles.length + userIds.length > 0 ? { mobiles, userIds } : null;
 }
