@@ -14,9 +14,16 @@ import { join, posix, relative } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { ZodEffects, ZodIntersection, ZodObject, ZodPipeline, ZodType, type ZodTypeAny } from 'zod';
 
-import { commandWorks, ensureDebianPackages } from '../deploy/local/debian-packages';
+import { composeCommand } from '../deploy/images/docker';
+import { localImagesEnv } from '../deploy/images/images';
 import { freePort } from '../deploy/local/ports';
 import { randomName, testBrokers, waitFor } from './helpers/kafka';
+import {
+  KUBERNETES_SCHEMA_VERSION,
+  type Manifest,
+  schemaProblems,
+  unknownFieldProblems,
+} from './helpers/kubernetes-schemas';
 import { testRedisUrl } from './helpers/redis';
 
 const root = join(__dirname, '..');
@@ -255,16 +262,6 @@ describe('the Dockerfile', () => {
   }, 300_000);
 });
 
-/** `docker compose` (v2) when the client has it, else `docker-compose` (v1), installed with apt-get when root. */
-function composeCommand(): string[] {
-  if (run('docker', ['compose', 'version'], root, 30_000).status === 0) return ['docker', 'compose'];
-  ensureDebianPackages(
-    [{ name: 'docker-compose', present: () => commandWorks('docker-compose', ['version']) }],
-    'checking the compose file',
-  );
-  return ['docker-compose'];
-}
-
 describe('deploy/compose/docker-compose.yml', () => {
   const file = join(root, 'deploy', 'compose', 'docker-compose.yml');
   const compose = obj(parse(readFileSync(file, 'utf8'), { merge: true }));
@@ -272,15 +269,68 @@ describe('deploy/compose/docker-compose.yml', () => {
   const envOf = (name: string): Record<string, string> =>
     Object.fromEntries(Object.entries(obj(obj(services[name]).environment)).map(([k, v]) => [k, String(v)]));
 
-  it('passes `docker compose config` (no daemon needed)', () => {
+  /** The value compose uses when no variable is set: `${HBM_X:-default}` -> `default`. */
+  const byDefault = (value: unknown) => String(value).replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
+
+  it('passes `docker compose config` (no daemon needed), as it is and with the local images', () => {
     const [cmd, ...args] = composeCommand();
-    const result = run(cmd, [...args, '-f', file, 'config', '-q'], root, 60_000);
-    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    for (const envFile of [[], ['--env-file', join(root, 'deploy', 'compose', 'local-images.env')]]) {
+      const result = run(cmd, [...args, ...envFile, '-f', file, 'config', '-q'], root, 60_000);
+      expect({ envFile, status: result.status, stderr: result.stderr }).toEqual({
+        envFile,
+        status: 0,
+        stderr: '',
+      });
+    }
   }, 300_000);
+
+  it('takes every image from a variable whose default is the public image, the local ones in local-images.env', () => {
+    const variables = localImagesEnv();
+    const images = Object.fromEntries(
+      Object.entries(services).map(([name, s]) => [name, String(obj(s).image)]),
+    );
+    expect(Object.values(images).every((image) => /^\$\{HBM_[A-Z_]+:-[^}]+\}$/.test(image))).toBe(true);
+    expect(images).toMatchObject({
+      kafka: '${HBM_KAFKA_IMAGE:-apache/kafka:4.1.1}',
+      redis: '${HBM_REDIS_IMAGE:-redis:7-bookworm}',
+      prometheus: '${HBM_PROMETHEUS_IMAGE:-prom/prometheus:v3.5.0}',
+      grafana: '${HBM_GRAFANA_IMAGE:-grafana/grafana:12.1.0}',
+    });
+    const args = obj(obj(services.ledger).build).args as Record<string, string>;
+    expect(args).toEqual({
+      NODE_BUILD_IMAGE: '${HBM_NODE_BUILD_IMAGE:-node:20-bookworm-slim}',
+      NODE_IMAGE: '${HBM_NODE_IMAGE:-node:20-bookworm-slim}',
+    });
+    // every variable of local-images.env is one the compose file reads, and the Dockerfile's defaults agree
+    const text = readFileSync(file, 'utf8');
+    for (const variable of Object.keys(variables)) expect(text).toContain(`\${${variable}:-`);
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('ARG NODE_BUILD_IMAGE=node:20-bookworm-slim');
+    expect(dockerfile).toContain('ARG NODE_IMAGE=node:20-bookworm-slim');
+    expect(dockerfile).not.toMatch(/^# syntax=/m); // BuildKit would fetch that frontend from a registry
+  });
+
+  it('publishes every port on 127.0.0.1 only, runs read-only with a /tmp tmpfs, keeps Grafana behind a profile', () => {
+    for (const [name, service] of Object.entries(services).map(([n, s]) => [n, obj(s)] as const)) {
+      for (const port of arr(service.ports).map(byDefault))
+        expect({ name, port, loopback: /^127\.0\.0\.1:\d+:\d+$/.test(port) }).toEqual({
+          name,
+          port,
+          loopback: true,
+        });
+      if (name === 'grafana') continue;
+      expect({ name, readOnly: service.read_only, tmpfs: service.tmpfs }).toEqual({
+        name,
+        readOnly: true,
+        tmpfs: ['/tmp'],
+      });
+    }
+    expect(obj(services.grafana).profiles).toEqual(['grafana']);
+  });
 
   it('runs Apache Kafka 4.1.1 in KRaft mode as one node and Redis 7 with its append-only file', () => {
     const kafka = obj(services.kafka);
-    expect(kafka.image).toBe('apache/kafka:4.1.1');
+    expect(byDefault(kafka.image)).toBe('apache/kafka:4.1.1');
     const env = envOf('kafka');
     expect(env).toMatchObject({
       KAFKA_PROCESS_ROLES: 'broker,controller',
@@ -292,7 +342,7 @@ describe('deploy/compose/docker-compose.yml', () => {
     expect(env.KAFKA_ADVERTISED_LISTENERS).toContain('PLAINTEXT://kafka:9092');
     expect(obj(kafka.healthcheck).test).toBeDefined();
     const redis = obj(services.redis);
-    expect(String(redis.image)).toMatch(/^redis:7/);
+    expect(byDefault(redis.image)).toMatch(/^redis:7/);
     expect(arr(redis.command).join(' ')).toContain('--appendonly yes --appendfsync everysec');
     expect(arr(redis.volumes)).toContain('redis-data:/data');
     expect(Object.keys(obj(compose.volumes))).toEqual(expect.arrayContaining(['kafka-data', 'redis-data']));
@@ -318,7 +368,7 @@ describe('deploy/compose/docker-compose.yml', () => {
     });
     const grace = /^(\d+)s$/.exec(String(s.stop_grace_period));
     expect(Number(grace?.[1])).toBeGreaterThanOrEqual(30);
-    if (service === 'api') expect(arr(s.ports)).toContain('3000:3000');
+    if (service === 'api') expect(arr(s.ports).map(byDefault)).toEqual(['127.0.0.1:3000:3000']);
   });
 
   it('scrapes every service with Prometheus and provisions Grafana with files that exist', () => {
@@ -488,6 +538,43 @@ describe('deploy/k8s', () => {
       for (const p of arr(svcSpec.ports).map(obj)) expect(portNumber(p.targetPort)).toBe(port);
     },
   );
+
+  const manifests = (): Manifest[] =>
+    resources.map(
+      ({ file, ...r }) =>
+        ({ ...r, source: `${file} ${r.kind} ${String(obj(r.metadata).name)}` }) as unknown as Manifest,
+    );
+
+  it(`passes the Kubernetes ${KUBERNETES_SCHEMA_VERSION} API schemas and strict field validation, every manifest`, () => {
+    expect(manifests().length).toBe(resources.length);
+    expect(schemaProblems(manifests())).toEqual([]);
+    expect(unknownFieldProblems(manifests(), root)).toEqual([]);
+  }, 60_000);
+
+  it('would refuse a manifest with a misspelt field, a value of the wrong type or an unknown kind', () => {
+    const api = manifests().find(
+      (m) => m.kind === 'Deployment' && obj(m.metadata).name === 'api',
+    ) as Manifest;
+    const withContainer = (change: (c: Json) => void): Manifest => {
+      const copy = JSON.parse(JSON.stringify(api)) as Manifest;
+      change(obj(arr(obj(obj(obj(copy.spec).template).spec).containers)[0]));
+      return copy;
+    };
+    const misspelt = withContainer((c) => {
+      c.readinesProbe = c.readinessProbe;
+      delete c.readinessProbe;
+    });
+    const wrongType = withContainer((c) => (obj(arr(c.ports)[0]).containerPort = 'three thousand'));
+    expect(schemaProblems([wrongType])).toEqual([expect.stringContaining('containerPort must be integer')]);
+    expect(unknownFieldProblems([misspelt], root)).toEqual([
+      expect.stringMatching(
+        /^api\.yaml Deployment api: .*readinesProbe.* does not exist in type 'IContainer'/,
+      ),
+    ]);
+    expect(schemaProblems([{ ...api, kind: 'Deploymnet' }])).toEqual([
+      expect.stringContaining(`is not a kind of Kubernetes ${KUBERNETES_SCHEMA_VERSION}`),
+    ]);
+  }, 60_000);
 
   it('scales the ledger consumer by the partitions of the scan topic, and the others per their designs', () => {
     const partitions = Number(configMap.SCAN_TOPIC_PARTITIONS);
