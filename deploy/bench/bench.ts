@@ -307,7 +307,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     };
     const ledgerCores = oneProcess.cores['ledger-1'];
     const perEvent = {
-      redisMicros: oneProcess.redisMicrosPerEvent,
+      redisMicros:
+        oneProcess.redisMicrosPerEvent === null
+          ? null
+          : Number(oneProcess.redisMicrosPerEvent.toPrecision(3)),
       ledgerCpuMicros:
         ledgerCores !== null && ledgerCores !== undefined && oneProcess.eventsPerSecond > 0
           ? Number(((ledgerCores / oneProcess.eventsPerSecond) * 1e6).toPrecision(3))
