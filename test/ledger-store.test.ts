@@ -219,14 +219,23 @@ describe('LedgerStore against a real Redis', () => {
     const ledgers: unknown[] = [];
     let seed = 42;
     const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 80; i++) {
       const ds = station();
       const events = history(`${ds}/R1`, ds);
       for (let j = events.length - 1; j > 0; j--) {
         const k = Math.floor(random() * (j + 1));
         [events[j], events[k]] = [events[k], events[j]];
       }
-      await apply(events);
+      // half in one script call, half split into calls at random points: the script's fast paths (a
+      // first HANDOVER, a closure in order) and its general reading must agree wherever a call ends
+      if (i % 2 === 0) await apply(events);
+      else {
+        for (let from = 0; from < events.length;) {
+          const size = 1 + Math.floor(random() * 3);
+          await apply(events.slice(from, from + size));
+          from += size;
+        }
+      }
       const { totals, violations, openItems, orphanItems } = await readShiftLedger(redis, ds, SHIFT.shiftId);
       ledgers.push({ totals, violations, open: openItems.length, orphans: orphanItems.length });
     }
@@ -247,5 +256,44 @@ describe('LedgerStore against a real Redis', () => {
       orphans: 0,
     });
     for (const ledger of ledgers) expect(ledger).toEqual(ledgers[0]);
+  });
+
+  it('reads a history stored as JSON by an earlier version, and writes it back in the compact form', async () => {
+    const ds = station();
+    const item = 'EA123456785CN';
+    await apply([handover('h1', item, 'PC01', ds, 0, 'EXPRESS')]);
+    const key = `hbm:{PC01}:ho:${item}|PC01|${ds}`;
+    const t = T0;
+    // what applyScans wrote before histories were MessagePack: an array of JSON objects
+    await redis.set(
+      key,
+      JSON.stringify([
+        {
+          k: 'H',
+          t,
+          id: 'h1',
+          s: SHIFT.shiftId,
+          ss: SHIFT.startMs,
+          se: SHIFT.endMs,
+          c: 'EXPRESS',
+          f: 'PC01',
+        },
+      ]),
+      'PX',
+      RULES.retentionMs,
+    );
+    expect(await apply([receipt('r1', item, 'PC01', ds, 20), handover('h1', item, 'PC01', ds, 0)])).toEqual([
+      'applied',
+      'duplicate',
+    ]);
+    const ledger = await readShiftLedger(redis, 'PC01', SHIFT.shiftId);
+    expect(ledger.bySegment.find((s) => s.to === ds)).toMatchObject({
+      handedOut: 1,
+      received: 1,
+      open: 0,
+      duplicates: 1,
+    });
+    const stored = await redis.getBuffer(key);
+    expect(stored?.[0]).toBe(0x92); // a MessagePack array of two entries
   });
 });

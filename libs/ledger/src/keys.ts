@@ -9,7 +9,7 @@ export const ledgerKeys = {
   watermarks: (facilityId: string) => `hbm:{${facilityId}}:wm`,
   /** hash "<topic>:<partition>:<offset>" -> why that scan was refused (refuseScan-1.lua) */
   refused: (facilityId: string) => `hbm:{${facilityId}}:refused`,
-  /** string: JSON history of one hand-off's scans */
+  /** string: the history of one hand-off's scans (MessagePack, lua/includes/history.lua) */
   handOff: (facilityId: string, handOffKey: string) => `hbm:{${facilityId}}:ho:${handOffKey}`,
   /** zset: hand-off keys with a closure waiting for its HANDOVER, scored by the wait deadline (ms) */
   held: (facilityId: string) => `hbm:{${facilityId}}:held`,

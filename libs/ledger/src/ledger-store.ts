@@ -79,6 +79,20 @@ export function isDeterministicRedisError(error: unknown): error is Error {
 const MAX_REASON_CHARS = 300;
 
 /**
+ * The scans as applyScans-1.lua takes them: a JSON array of arrays in its field order (offset, history
+ * key, item, to, kind, occurredAt, eventId, shift, shift start, shift end, mail class, from, closure
+ * counter, consent), so that Redis decodes no field names.
+ */
+export function scanRows(scans: readonly LedgerScan[]): string {
+  const rows = new Array<unknown[]>(scans.length);
+  for (let i = 0; i < scans.length; i++) {
+    const s = scans[i];
+    rows[i] = [s.o, s.key, s.item, s.to, s.k, s.t, s.id, s.s, s.ss, s.se, s.c, s.f, s.n ?? '', s.v ?? 0];
+  }
+  return JSON.stringify(rows);
+}
+
+/**
  * Redis answered that a facility's watermark is below what this consumer saw acknowledged: Redis lost
  * writes (a restart without its last second of append-only file). Rewind before applying more.
  */
@@ -226,7 +240,7 @@ export class LedgerStore {
       String(nowMs),
       String(this.options.orphanWaitMs),
       String(this.options.retentionMs),
-      JSON.stringify(scans),
+      scanRows(scans),
       this.deadlines,
       String(this.options.graceMs),
     );

@@ -8,9 +8,10 @@ ARGV[3]  the watermark this consumer last saw here for that partition, or -1 whe
 ARGV[4]  now, wall clock ms
 ARGV[5]  orphan wait ms
 ARGV[6]  how long hand-off histories and shift ledgers are kept after their last change, ms
-ARGV[7]  JSON array of events in offset order; each {o offset, k 'H'|'C', key, item, f from, to, t occurredAt ms,
-         id eventId, s shiftId, ss shift start ms, se shift end ms, c mail class, n closure counter (C),
-         v 1 when consent given (C)}
+ARGV[7]  JSON array of events in offset order, each an array: [1] offset, [2] hand-off history key, [3] item,
+         [4] to, then the history entry's first fields (history.lua): [5] k 'H'|'C', [6] occurredAt ms,
+         [7] eventId, [8] shiftId, [9] shift start ms, [10] shift end ms, [11] mail class, [12] from,
+         [13] closure counter ('' for H), [14] 1 when consent was given, else 0
 ARGV[8]  JSON object of deadlines in minutes: "R|<class>" receipt, "F|<class>" feedback (absent: none)
 ARGV[9]  shift grace ms: a shift closes at its end plus this
 
@@ -25,6 +26,7 @@ belongs to, is not what this script can apply (a HANDOVER or closure past MAX_SC
 splits the call until the event is alone and refuses it. Everything the writing part reads is read and
 checked first, so no error can stop the script half way through its writes (Redis does not roll them back).
 ]]
+--- @include "history"
 --- @include "derive"
 --- @include "alerts"
 --- @include "ledger-move"
@@ -38,34 +40,55 @@ local MAX_SCANS = 32
 local CLASSES = { EXPRESS = true, PARCEL = true, LETTER = true }
 local CLOSURES = { received = true, delivered = true, locker = true, pickupPoint = true, returned = true }
 
+local type, floor = type, math.floor -- locals: looked up once, not per scan
+
 local function isText(v, maxLen)
   return type(v) == 'string' and #v > 0 and #v <= maxLen
 end
 
 local function isInt(v)
-  return type(v) == 'number' and v == math.floor(v) and v >= 0 and v < 9007199254740992
+  return type(v) == 'number' and v == floor(v) and v >= 0 and v < 9007199254740992
 end
 
--- why a scan (an event, or an entry of a stored history) cannot be applied, or nil when it can
-local function badScan(e, stored)
-  if type(e) ~= 'table' then return 'not an object' end
-  if e.k ~= 'H' and e.k ~= 'C' then return 'kind is not H or C' end
-  if not isInt(e.t) then return 'occurredAt is not a time' end
-  if not isText(e.id, 512) then return 'eventId is not a string of 1 to 512 bytes' end
-  if not isText(e.s, 64) then return 'shiftId is not a string' end
-  if not isInt(e.ss) or not isInt(e.se) then return 'shift span is not two times' end
-  if not CLASSES[e.c] then return 'mail class is unknown' end
-  if type(e.f) ~= 'string' or #e.f > 64 then return 'from is not a segment' end
-  if e.k == 'C' then
-    if not CLOSURES[e.n] then return 'closure counter is unknown' end
-    if e.v ~= nil and e.v ~= 1 then return 'consent is not 1' end
-    if stored and not isInt(e.w) then return 'orphan wait is not a time' end
+local V_O, V_KEY, V_ITEM, V_TO, V_K, V_T, V_ID, V_S, V_SS, V_SE, V_C, V_F, V_N, V_V =
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
+
+-- why an event cannot be applied, or nil when it can
+local function badEvent(ev)
+  if type(ev) ~= 'table' then return 'not an array' end
+  if not isInt(ev[V_O]) then return 'offset is not a whole number' end
+  if not isText(ev[V_KEY], 256) or not isText(ev[V_ITEM], 64) or not isText(ev[V_TO], 64) then
+    return 'hand-off key, item or to is not a string'
   end
-  if not stored then
-    if not isInt(e.o) then return 'offset is not a whole number' end
-    if not isText(e.key, 256) or not isText(e.item, 64) or not isText(e.to, 64) then
-      return 'hand-off key, item or to is not a string'
-    end
+  local k = ev[V_K]
+  if k ~= 'H' and k ~= 'C' then return 'kind is not H or C' end
+  if not isInt(ev[V_T]) then return 'occurredAt is not a time' end
+  if not isText(ev[V_ID], 512) then return 'eventId is not a string of 1 to 512 bytes' end
+  if not isText(ev[V_S], 64) then return 'shiftId is not a string' end
+  if not isInt(ev[V_SS]) or not isInt(ev[V_SE]) then return 'shift span is not two times' end
+  if not CLASSES[ev[V_C]] then return 'mail class is unknown' end
+  if type(ev[V_F]) ~= 'string' or #ev[V_F] > 64 then return 'from is not a segment' end
+  if k == 'C' and not CLOSURES[ev[V_N]] then return 'closure counter is unknown' end
+  if ev[V_V] ~= 0 and ev[V_V] ~= 1 then return 'consent is not 0 or 1' end
+  return nil
+end
+
+-- why an entry of a stored history cannot be read, or nil when it can
+local function badEntry(e)
+  if type(e) ~= 'table' then return 'not an array' end
+  local k = e[E_K]
+  if k ~= 'H' and k ~= 'C' then return 'kind is not H or C' end
+  if not isInt(e[E_T]) then return 'occurredAt is not a time' end
+  if not isText(e[E_ID], 512) then return 'eventId is not a string of 1 to 512 bytes' end
+  if not isText(e[E_S], 64) then return 'shiftId is not a string' end
+  if not isInt(e[E_SS]) or not isInt(e[E_SE]) then return 'shift span is not two times' end
+  if not CLASSES[e[E_C]] then return 'mail class is unknown' end
+  if type(e[E_F]) ~= 'string' or #e[E_F] > 64 then return 'from is not a segment' end
+  if k == 'C' then
+    if not CLOSURES[e[E_N]] then return 'closure counter is unknown' end
+    if e[E_V] ~= 0 and e[E_V] ~= 1 then return 'consent is not 0 or 1' end
+    if not isInt(e[E_W]) then return 'orphan wait is not a time' end
+    if e[E_O] ~= 0 and e[E_O] ~= 1 then return 'orphan mark is not 0 or 1' end
   end
   return nil
 end
@@ -96,41 +119,58 @@ if not okDeadlines or type(deadlines) ~= 'table' then return refuse('deadlines a
 local histories = {} -- history key -> its entries, as read, then as changed
 local ids = {}       -- history key -> set of the eventIds it holds (and will hold)
 local kinds = {}     -- history key -> {H = n, C = n}: distinct scans of each kind it holds (and will hold)
+local wanted = {}    -- history keys to read, in first-use order
 local last = -1
 for i, ev in ipairs(events) do
-  local why = badScan(ev, false)
+  local why = badEvent(ev)
   if why then return refuse('event ' .. i .. ': ' .. why) end
-  if ev.o <= last then return refuse('event ' .. i .. ': offsets are not increasing') end
-  last = ev.o
-  if ev.o > wm then
-    local hoKey = prefix .. 'ho:' .. ev.key
+  if ev[V_O] <= last then return refuse('event ' .. i .. ': offsets are not increasing') end
+  last = ev[V_O]
+  if ev[V_O] > wm then
+    local hoKey = prefix .. 'ho:' .. ev[V_KEY]
     if histories[hoKey] == nil then
-      local raw = redis.call('GET', hoKey)
-      local entries = {}
-      if raw then
-        local ok, decoded = pcall(cjson.decode, raw)
-        if not ok or type(decoded) ~= 'table' then return refuse('event ' .. i .. ': its stored history is unreadable') end
-        entries = decoded
-      end
-      local held = {}
-      local count = { H = 0, C = 0 }
-      for _, e in ipairs(entries) do
-        local bad = badScan(e, true)
-        if bad then return refuse('event ' .. i .. ': its stored history holds a bad scan (' .. bad .. ')') end
-        held[e.id] = true
-        count[e.k] = count[e.k] + 1
-      end
-      histories[hoKey] = entries
-      ids[hoKey] = held
-      kinds[hoKey] = count
+      histories[hoKey] = false
+      wanted[#wanted + 1] = hoKey
     end
-    if not ids[hoKey][ev.id] then
-      if kinds[hoKey][ev.k] >= MAX_SCANS then
+  end
+end
+-- every history the call needs, in a few MGETs rather than a GET per scan
+local READ_CHUNK = 200
+for from = 1, #wanted, READ_CHUNK do
+  local keys = { unpack(wanted, from, math.min(from + READ_CHUNK - 1, #wanted)) }
+  local raws = redis.call('MGET', unpack(keys))
+  for j, hoKey in ipairs(keys) do
+    local raw = raws[j]
+    local entries = {}
+    if raw then
+      local ok, decoded = decodeHistory(raw)
+      if not ok or type(decoded) ~= 'table' then return refuse('the stored history of ' .. hoKey .. ' is unreadable') end
+      entries = decoded
+    end
+    local held = {}
+    local count = { H = 0, C = 0 }
+    for _, e in ipairs(entries) do
+      local bad = badEntry(e)
+      if bad then return refuse('the stored history of ' .. hoKey .. ' holds a bad scan (' .. bad .. ')') end
+      held[e[E_ID]] = true
+      count[e[E_K]] = count[e[E_K]] + 1
+    end
+    histories[hoKey] = entries
+    ids[hoKey] = held
+    kinds[hoKey] = count
+  end
+end
+for i, ev in ipairs(events) do
+  if ev[V_O] > wm then
+    local hoKey = prefix .. 'ho:' .. ev[V_KEY]
+    local id, k = ev[V_ID], ev[V_K]
+    if not ids[hoKey][id] then
+      if kinds[hoKey][k] >= MAX_SCANS then
         return refuse('event ' .. i .. ': its hand-off already holds ' .. MAX_SCANS .. ' distinct ' ..
-          (ev.k == 'H' and 'HANDOVER' or 'closure') .. ' scans')
+          (k == 'H' and 'HANDOVER' or 'closure') .. ' scans')
       end
-      ids[hoKey][ev.id] = true
-      kinds[hoKey][ev.k] = kinds[hoKey][ev.k] + 1
+      ids[hoKey][id] = true
+      kinds[hoKey][k] = kinds[hoKey][k] + 1
     end
   end
 end
@@ -140,12 +180,15 @@ local results = {}
 local refused = {}
 local refusedKey = prefix .. 'refused'
 local anyRefused = nil
-local touched = {}
+local pending = newPending()
 local changed = {}
+local readings = {} -- history key -> its current reading (derive), so that each scan derives once
+local NOTHING = { cnt = {}, at = {}, open = {}, orph = {}, viol = {}, shifts = {}, heldAt = false, role = {} }
 for i, ev in ipairs(events) do
-  if ev.o <= wm then
+  local offset = ev[V_O]
+  if offset <= wm then
     if anyRefused == nil then anyRefused = redis.call('EXISTS', refusedKey) == 1 end
-    local reason = anyRefused and redis.call('HGET', refusedKey, field .. ':' .. string.format('%d', ev.o))
+    local reason = anyRefused and redis.call('HGET', refusedKey, field .. ':' .. string.format('%d', offset))
     if reason then
       results[i] = 'U'
       refused[#refused + 1] = i
@@ -154,39 +197,90 @@ for i, ev in ipairs(events) do
       results[i] = 'S'
     end
   else
-    wm = ev.o
-    local hoKey = prefix .. 'ho:' .. ev.key
+    wm = offset
+    local hoKey = prefix .. 'ho:' .. ev[V_KEY]
     local entries = histories[hoKey]
+    local id = ev[V_ID]
     local seen = false
     for _, e in ipairs(entries) do
-      if e.id == ev.id then seen = true break end
+      if e[E_ID] == id then seen = true break end
     end
     if seen then
       -- a re-sent copy of a scan already in the history: counted where the copy itself falls
-      redis.call('HINCRBY', prefix .. 'ledger:' .. ev.s, ev.c .. '|' .. ev.to .. '|duplicates', 1)
-      touched[ev.s] = { ev.ss, ev.se }
+      addCount(pending, ev[V_S], ev[V_C] .. '|' .. ev[V_TO] .. '|duplicates', 1)
+      pending.touched[ev[V_S]] = { ev[V_SS], ev[V_SE] }
       results[i] = 'D'
     else
-      local before = derive(entries, ev.item, ev.to, deadlines)
-      local entry = { k = ev.k, t = ev.t, id = ev.id, s = ev.s, ss = ev.ss, se = ev.se, c = ev.c, f = ev.f }
-      if ev.k == 'C' then
-        entry.n = ev.n
-        entry.v = ev.v
-        entry.w = now + orphanWait
+      local item, to = ev[V_ITEM], ev[V_TO]
+      local n = #entries
+      local first = entries[1]
+      if n == 0 and ev[V_K] == 'H' then
+        -- fast path, a first HANDOVER: it opens the hand-off (what derive would read, without deriving)
+        local shift, class, from = ev[V_S], ev[V_C], ev[V_F]
+        entries[1] = { 'H', ev[V_T], id, shift, ev[V_SS], ev[V_SE], class, from }
+        local field = class .. '|' .. to .. '|'
+        addCount(pending, shift, field .. 'handedOut', 1)
+        addCount(pending, shift, field .. 'open', 1)
+        local k = shift .. '\t' .. item .. '|' .. from .. '|' .. to
+        setMember(pending, prefix .. 'open:' .. shift, item .. '|' .. from .. '|' .. to, true)
+        local minutes = deadlines[(isRoute(to) and 'F|' or 'R|') .. class]
+        if minutes then pending.due[k .. '\t' .. class] = ev[V_T] + minutes * 60000 end
+        pending.touched[shift] = { ev[V_SS], ev[V_SE] }
+        readings[hoKey] = nil -- derived again if the call has more scans of this hand-off
+        results[i] = 'A'
+      elseif n == 1 and first[E_K] == 'H' and ev[V_K] == 'C' and ev[V_T] >= first[E_T] then
+        -- fast path, the closure of an open hand-off, in order: it closes it
+        local shift, class, from = first[E_S], first[E_C], first[E_F]
+        local counter, consent = ev[V_N], ev[V_V]
+        entries[2] = { 'C', ev[V_T], id, ev[V_S], ev[V_SS], ev[V_SE], ev[V_C], ev[V_F], counter, consent,
+          now + orphanWait, 0 }
+        local field = class .. '|' .. to .. '|'
+        addCount(pending, shift, field .. 'open', -1)
+        addCount(pending, shift, field .. counter, 1)
+        local member = item .. '|' .. from .. '|' .. to
+        setMember(pending, prefix .. 'open:' .. shift, member, false)
+        local minutes = deadlines[(isRoute(to) and 'F|' or 'R|') .. class]
+        if minutes then
+          local due = shift .. '\t' .. member .. '\t' .. class
+          if pending.due[due] then
+            pending.due[due] = nil
+          elseif redis.call('ZREM', prefix .. 'due', due) == 0 then
+            alertItem(prefix, overdueKind(to), shift, from, to, item, class, -1, now)
+          end
+        end
+        if class == 'EXPRESS' and (counter == 'locker' or counter == 'pickupPoint') and consent ~= 1 then
+          addCount(pending, shift, field .. 'unconsented', 1)
+          alertItem(prefix, 'UNCONSENTED_DELIVERY', shift, from, to, item, 'EXPRESS', 1, now)
+        end
+        pending.touched[shift] = { first[E_SS], first[E_SE] }
+        readings[hoKey] = nil
+        results[i] = 'A'
+      else
+        local before = readings[hoKey]
+        if before == nil then
+          before = (n == 0) and NOTHING or derive(entries, item, to, deadlines)
+        end
+        if ev[V_K] == 'C' then
+          entries[n + 1] = { 'C', ev[V_T], id, ev[V_S], ev[V_SS], ev[V_SE], ev[V_C], ev[V_F], ev[V_N], ev[V_V],
+            now + orphanWait, 0 }
+        else
+          entries[n + 1] = { 'H', ev[V_T], id, ev[V_S], ev[V_SS], ev[V_SE], ev[V_C], ev[V_F] }
+        end
+        local after = derive(entries, item, to, deadlines)
+        moveLedger(prefix, hoKey, item, to, before, after, pending, now)
+        readings[hoKey] = after
+        results[i] = after.role[id]
       end
-      entries[#entries + 1] = entry
-      local after = derive(entries, ev.item, ev.to, deadlines)
-      moveLedger(prefix, hoKey, before, after, touched, now)
       changed[hoKey] = true
-      results[i] = after.role[ev.id]
     end
   end
 end
 
 for hoKey in pairs(changed) do
-  redis.call('SET', hoKey, cjson.encode(histories[hoKey]), 'PX', ttl)
+  redis.call('SET', hoKey, encodeHistory(histories[hoKey]), 'PX', ttl)
 end
-keepShifts(prefix, touched, ttl, graceMs, now)
+flushPending(prefix, pending)
+keepShifts(prefix, pending.touched, ttl, graceMs, now)
 redis.call('HSET', KEYS[1], field, string.format('%d', wm))
 redis.call('PEXPIRE', KEYS[1], ttl)
 return { 'OK', string.format('%d', wm), table.concat(results), refused }

@@ -11,6 +11,7 @@ ARGV[6]  the summary's message key, "<facilityId>|<shiftId>"
 
 Returns the revision, or 0 when the summary was published meanwhile (nothing done).
 ]]
+--- @include "history"
 --- @include "derive"
 --- @include "alerts"
 --- @include "publish"

@@ -14,6 +14,7 @@ ARGV[7]  summary coalescing ms: at most one summary revision per shift in this t
 
 Returns {alerts put on the outbox, {shift ids whose summary is due}, more: 1 if work was left for the next call}.
 ]]
+--- @include "history"
 --- @include "derive"
 --- @include "alerts"
 --- @include "ledger-move"
@@ -27,28 +28,31 @@ local deadlines = cjson.decode(ARGV[5])
 local graceMs = tonumber(ARGV[6])
 local coalesceMs = tonumber(ARGV[7])
 local more = 0
-local touched = {}
+local pending = newPending()
 
 -- 1. closures whose wait has passed become orphans
 local held = redis.call('ZRANGEBYSCORE', prefix .. 'held', '-inf', now, 'LIMIT', 0, limit)
 if #held == limit then more = 1 end
 for _, hoKey in ipairs(held) do
   local raw = redis.call('GET', hoKey)
-  if not raw then
+  local ok, entries = false, nil
+  if raw then ok, entries = decodeHistory(raw) end
+  if not ok or type(entries) ~= 'table' then
+    -- gone (expired), or unreadable (applyScans refuses every scan of it): nothing waits here any more
     redis.call('ZREM', prefix .. 'held', hoKey)
   else
-    local entries = cjson.decode(raw)
     local item, to = string.match(string.sub(hoKey, #prefix + 4), '^([^|]*)|[^|]*|(.*)$')
     local before = derive(entries, item, to, deadlines)
     for _, e in ipairs(entries) do
-      if e.k == 'C' and e.o ~= 1 and e.w <= now and before.role[e.id] == 'O' then e.o = 1 end
+      if e[E_K] == 'C' and e[E_O] ~= 1 and e[E_W] <= now and before.role[e[E_ID]] == 'O' then e[E_O] = 1 end
     end
     local after = derive(entries, item, to, deadlines)
-    moveLedger(prefix, hoKey, before, after, touched, now)
-    redis.call('SET', hoKey, cjson.encode(entries), 'PX', ttl)
+    moveLedger(prefix, hoKey, item, to, before, after, pending, now)
+    redis.call('SET', hoKey, encodeHistory(entries), 'PX', ttl)
   end
 end
-keepShifts(prefix, touched, ttl, graceMs, now)
+flushPending(prefix, pending)
+keepShifts(prefix, pending.touched, ttl, graceMs, now)
 
 -- 2. open hand-offs past their deadline join their overdue alert
 local due = redis.call('ZRANGEBYSCORE', prefix .. 'due', '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)

@@ -10,77 +10,88 @@ then eventId), never arrival order, so any arrival order of the same scans reads
   - a C right after a closure, with no H between, is a double scan of the closure (duplicates);
   - any other C waits for its H (held) until the orphan wait has passed and the watch marks it (o = 1):
     from then on it counts as an orphan in its own shift, until an H that precedes it arrives.
-Entry fields: k kind, t occurredAt ms, id eventId, s shiftId, ss shift start ms, se shift end ms,
-c mail class, f from, n closure counter, v consent given, w orphan-wait deadline ms (wall clock),
-o promoted to orphan.
+Entries are arrays, indexed by the E_* names of history.lua (kind, occurredAt, eventId, shift and its
+span, mail class, from; for a closure also its counter, consent, orphan-wait deadline, orphan mark).
 `deadlines` maps "R|<class>" (to a facility: receipt) and "F|<class>" (to a route: feedback) to minutes.
 ]]
 
 local function scanBefore(a, b)
-  if a.t ~= b.t then return a.t < b.t end
-  if a.k ~= b.k then return a.k == 'H' end
-  return a.id < b.id
+  if a[2] ~= b[2] then return a[2] < b[2] end
+  if a[1] ~= b[1] then return a[1] == 'H' end
+  return a[3] < b[3]
 end
 
 local function isRoute(segment)
   return string.find(segment, '/', 1, true) ~= nil
 end
 
--- The reading: cnt["<shift>\t<class>|<to>|<counter>"] = n; open["<shift>\t<item>|<from>|<to>"] = {d = deadline ms
--- or 0, c = class}; orph[same] = orphan-wait deadline ms; viol[same] = true (an unconsented express delivery);
--- shifts[shift] = {ss, se}; heldAt = earliest wait deadline of a waiting closure (or false);
--- role[eventId] = 'A' applied, 'D' duplicate, 'O' closure without its hand-off.
+-- The reading: cnt["<shift>\t<class>|<to>|<counter>"] = n, with at[same] = {shift, "<class>|<to>|<counter>"};
+-- open["<shift>\t<item>|<from>|<to>"] = {d = deadline ms or 0, c = class, s = shift, f = from};
+-- orph[same] = {w = orphan-wait deadline ms, s = shift, f = from}; viol[same] = {s = shift, f = from} (an
+-- unconsented express delivery); shifts[shift] = {ss, se}; heldAt = earliest wait deadline of a waiting
+-- closure (or false); role[eventId] = 'A' applied, 'D' duplicate, 'O' closure without its hand-off.
+-- `item` and `to` are the history's own.
 local function derive(entries, item, to, deadlines)
-  table.sort(entries, scanBefore)
-  local r = { cnt = {}, open = {}, orph = {}, viol = {}, shifts = {}, heldAt = false, role = {} }
+  if #entries > 1 then table.sort(entries, scanBefore) end
+  local r = { cnt = {}, at = {}, open = {}, orph = {}, viol = {}, shifts = {}, heldAt = false, role = {} }
+  local cnt, at = r.cnt, r.at
   local function bump(e, counter)
-    local k = e.s .. '\t' .. e.c .. '|' .. to .. '|' .. counter
-    r.cnt[k] = (r.cnt[k] or 0) + 1
-    r.shifts[e.s] = { e.ss, e.se }
+    local field = e[E_C] .. '|' .. to .. '|' .. counter
+    local k = e[E_S] .. '\t' .. field
+    local n = cnt[k]
+    if n then
+      cnt[k] = n + 1
+    else
+      cnt[k] = 1
+      at[k] = { e[E_S], field }
+    end
+    r.shifts[e[E_S]] = { e[E_SS], e[E_SE] }
   end
   local opened = nil
   local lastClosure = nil
   local afterClosure = false
   for _, e in ipairs(entries) do
-    if e.k == 'H' then
-      if opened or (lastClosure and e.t <= lastClosure) then
+    if e[E_K] == 'H' then
+      if opened or (lastClosure and e[E_T] <= lastClosure) then
         bump(e, 'duplicates')
-        r.role[e.id] = 'D'
+        r.role[e[E_ID]] = 'D'
       else
         opened = e
         afterClosure = false
         bump(e, 'handedOut')
-        r.role[e.id] = 'A'
+        r.role[e[E_ID]] = 'A'
       end
     elseif opened then
-      bump(opened, e.n)
-      if opened.c == 'EXPRESS' and (e.n == 'locker' or e.n == 'pickupPoint') and e.v ~= 1 then
+      bump(opened, e[E_N])
+      if opened[E_C] == 'EXPRESS' and (e[E_N] == 'locker' or e[E_N] == 'pickupPoint') and e[E_V] ~= 1 then
         bump(opened, 'unconsented')
-        r.viol[opened.s .. '\t' .. item .. '|' .. opened.f .. '|' .. to] = true
+        r.viol[opened[E_S] .. '\t' .. item .. '|' .. opened[E_F] .. '|' .. to] = { s = opened[E_S], f = opened[E_F] }
       end
-      r.role[e.id] = 'A'
-      lastClosure = e.t
+      r.role[e[E_ID]] = 'A'
+      lastClosure = e[E_T]
       afterClosure = true
       opened = nil
     elseif afterClosure then
       bump(e, 'duplicates')
-      r.role[e.id] = 'D'
+      r.role[e[E_ID]] = 'D'
     else
-      r.role[e.id] = 'O'
-      if e.o == 1 then
+      r.role[e[E_ID]] = 'O'
+      if e[E_O] == 1 then
         bump(e, 'orphans')
-        r.orph[e.s .. '\t' .. item .. '|' .. e.f .. '|' .. to] = e.w
-      elseif r.heldAt == false or e.w < r.heldAt then
-        r.heldAt = e.w
+        r.orph[e[E_S] .. '\t' .. item .. '|' .. e[E_F] .. '|' .. to] = { w = e[E_W], s = e[E_S], f = e[E_F] }
+      elseif r.heldAt == false or e[E_W] < r.heldAt then
+        r.heldAt = e[E_W]
       end
     end
   end
   if opened then
     bump(opened, 'open')
-    local minutes = deadlines[(isRoute(to) and 'F|' or 'R|') .. opened.c]
-    r.open[opened.s .. '\t' .. item .. '|' .. opened.f .. '|' .. to] = {
-      d = minutes and (opened.t + minutes * 60000) or 0,
-      c = opened.c,
+    local minutes = deadlines[(isRoute(to) and 'F|' or 'R|') .. opened[E_C]]
+    r.open[opened[E_S] .. '\t' .. item .. '|' .. opened[E_F] .. '|' .. to] = {
+      d = minutes and (opened[E_T] + minutes * 60000) or 0,
+      c = opened[E_C],
+      s = opened[E_S],
+      f = opened[E_F],
     }
   end
   return r
