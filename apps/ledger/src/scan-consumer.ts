@@ -184,10 +184,11 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       const scans: Parameters<LedgerStore['applyPartition']>[2] = [];
       const parsed: { message: KafkaMessage; type: string }[] = [];
       const rejected: DeadLetter[] = [];
-      for (const message of messages) {
+      for (let i = 0; i < messages.length; i++) {
+        const message = messages[i];
         const intake = this.intake.read(message.value, Number(message.offset), now);
         if (intake.ok) {
-          scans.push({ facilityId: intake.facilityId, scan: intake.scan });
+          scans.push(intake); // it has the facilityId and the scan: no copy per event
           parsed.push({ message, type: intake.type });
         } else {
           rejected.push({ message, partition, reason: intake.reason, detail: intake.detail });
@@ -399,18 +400,32 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   ): void {
     const now = Date.now();
     this.progress.deadLetters += letters.length;
-    results.forEach((result, i) => {
-      if (result === 'skipped' || typeof result === 'object') return;
-      this.progress.scans++;
-      this.metrics.events.inc({ type: parsed[i].type, result });
-    });
-    for (const letter of letters) {
-      this.metrics.deadLetters.inc({ reason: letter.reason });
-      // a message that is dead-lettered may not have a type one can trust
-      this.metrics.events.inc({ type: 'unknown', result: 'dead_letter' });
+    // Counted here by type and result, then one inc per pair: an inc with labels hashes them each time.
+    const events = new Map<string, Map<string, number>>();
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i];
+      if (result === 'skipped' || typeof result === 'object') continue;
+      const type = parsed[i].type;
+      let byResult = events.get(type);
+      if (byResult === undefined) events.set(type, (byResult = new Map()));
+      byResult.set(result, (byResult.get(result) ?? 0) + 1);
     }
-    for (const m of messages)
-      this.metrics.applySeconds.observe(Math.max(0, now - Number(m.timestamp)) / 1000);
+    for (const [type, byResult] of events) {
+      for (const [result, n] of byResult) {
+        this.progress.scans += n;
+        this.metrics.events.inc({ type, result }, n);
+      }
+    }
+    if (letters.length > 0) {
+      const reasons = new Map<string, number>();
+      for (const letter of letters) reasons.set(letter.reason, (reasons.get(letter.reason) ?? 0) + 1);
+      for (const [reason, n] of reasons) this.metrics.deadLetters.inc({ reason }, n);
+      // a message that is dead-lettered may not have a type one can trust
+      this.metrics.events.inc({ type: 'unknown', result: 'dead_letter' }, letters.length);
+    }
+    for (let i = 0; i < messages.length; i++) {
+      this.metrics.applySeconds.observe(Math.max(0, now - Number(messages[i].timestamp)) / 1000);
+    }
   }
 
   /** SIGTERM: stop fetching, let the batch in hand finish, keep and commit positions, leave the group. */

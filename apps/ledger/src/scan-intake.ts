@@ -6,7 +6,7 @@ import {
   type ScanEvent,
   type ScanLimits,
 } from '@app/contracts';
-import { ledgerOwnerOf, toLedgerScan, type LedgerScan } from '@app/ledger';
+import { toLedgerScan, type LedgerScan } from '@app/ledger';
 
 export type Intake =
   | { ok: true; type: ScanEvent['type']; facilityId: string; scan: LedgerScan }
@@ -28,12 +28,18 @@ export class ScanIntake {
     const parsed = parseScanMessage(value, this.limits, nowMs);
     if (!parsed.ok) return parsed;
     const { event, occurredAtMs } = parsed;
-    const owner = ledgerOwnerOf(event);
+    // the owner (ledgerOwnerOf) is the owner of the route, or of `from`
+    const owner = ownerFacilityOf(event.type === 'FEEDBACK' ? event.route : event.from);
     if (this.strictFacilities) {
-      const segments = event.type === 'FEEDBACK' ? [event.route] : [event.from, event.to];
-      const unknown = [event.facilityId, ...segments.map(ownerFacilityOf)].find(
-        (id) => !this.calendar.isKnown(id),
-      );
+      // the first unknown of: the scanning facility, then the owners of the segments in order
+      const calendar = this.calendar;
+      const unknown = !calendar.isKnown(event.facilityId)
+        ? event.facilityId
+        : !calendar.isKnown(owner)
+          ? owner
+          : event.type !== 'FEEDBACK' && !calendar.isKnown(ownerFacilityOf(event.to))
+            ? ownerFacilityOf(event.to)
+            : undefined;
       if (unknown !== undefined) {
         return {
           ok: false,
@@ -42,7 +48,7 @@ export class ScanIntake {
         };
       }
     }
-    const shift = this.calendar.shiftAt(owner, occurredAtMs);
+    const shift = this.calendar.shiftTimesAt(owner, occurredAtMs);
     return {
       ok: true,
       type: event.type,

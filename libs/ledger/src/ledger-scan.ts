@@ -39,26 +39,28 @@ export function ledgerOwnerOf(event: ScanEvent): string {
   return ownerFacilityOf(event.type === 'FEEDBACK' ? event.route : event.from);
 }
 
-/** Builds the script's view of a parsed scan; `shift` is the owner facility's shift at occurredAt. */
+/**
+ * Builds the script's view of a parsed scan; `shift` is the owner facility's shift at occurredAt.
+ * Called per event: one object literal per type (no spreads, which cost more than everything else
+ * here), its keys in one fixed order, so the JSON is the same as ever and every scan of a type shares
+ * one shape.
+ */
 export function toLedgerScan(
   event: ScanEvent,
   offset: number,
   occurredAtMs: number,
-  shift: { shiftId: string; startMs: number; endMs: number },
+  shift: { readonly shiftId: string; readonly startMs: number; readonly endMs: number },
 ): LedgerScan {
-  const base = {
-    o: offset,
-    item: event.itemId,
-    t: occurredAtMs,
-    id: event.eventId,
-    s: shift.shiftId,
-    ss: shift.startMs,
-    se: shift.endMs,
-  };
   switch (event.type) {
     case 'HANDOVER':
       return {
-        ...base,
+        o: offset,
+        item: event.itemId,
+        t: occurredAtMs,
+        id: event.eventId,
+        s: shift.shiftId,
+        ss: shift.startMs,
+        se: shift.endMs,
         k: 'H',
         key: handOffKey(event.itemId, event.from, event.to, isRoute(event.to)),
         f: event.from,
@@ -67,7 +69,13 @@ export function toLedgerScan(
       };
     case 'RECEIPT':
       return {
-        ...base,
+        o: offset,
+        item: event.itemId,
+        t: occurredAtMs,
+        id: event.eventId,
+        s: shift.shiftId,
+        ss: shift.startMs,
+        se: shift.endMs,
         k: 'C',
         key: handOffKey(event.itemId, event.from, event.to, isRoute(event.to)),
         f: event.from,
@@ -75,16 +83,24 @@ export function toLedgerScan(
         c: mailClassOfItem(event.itemId),
         n: 'received',
       };
-    case 'FEEDBACK':
-      return {
-        ...base,
+    case 'FEEDBACK': {
+      const scan: LedgerScan = {
+        o: offset,
+        item: event.itemId,
+        t: occurredAtMs,
+        id: event.eventId,
+        s: shift.shiftId,
+        ss: shift.startMs,
+        se: shift.endMs,
         k: 'C',
         key: handOffKey(event.itemId, '', event.route, true),
         f: '',
         to: event.route,
         c: mailClassOfItem(event.itemId),
         n: closureOf[event.outcome],
-        ...(event.consent === true ? { v: 1 as const } : {}),
       };
+      if (event.consent === true) scan.v = 1;
+      return scan;
+    }
   }
 }
