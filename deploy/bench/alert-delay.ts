@@ -46,11 +46,14 @@ export interface AlertDelayOptions {
   /** how long to wait for the last alerts after the load stops */
   settleSeconds?: number;
   progress?: Pick<Progress, 'line' | 'throttled'>;
+  /** how progress lines begin; '(4) alert delay' unless told */
+  label?: string;
 }
 
 export async function measureAlertDelay(options: AlertDelayOptions): Promise<AlertDelayResult> {
   const { rate, seconds } = options;
   const say = options.progress ?? { line: (t: string) => console.log(t), throttled: () => undefined };
+  const label = options.label ?? '(4) alert delay';
   const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.toUpperCase();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -119,7 +122,7 @@ export async function measureAlertDelay(options: AlertDelayOptions): Promise<Ale
     });
     await producer.connect();
     await Promise.all(services.map((s) => s.ready()));
-    say.line(`(4) alert delay: ledger and watch ready; ${seconds} s at ${fmt(rate)} events/s`);
+    say.line(`${label}: ledger and watch ready; ${seconds} s at ${fmt(rate)} events/s`);
     const started = Date.now();
     let sent = 0;
     let probes = 0;
@@ -197,13 +200,13 @@ export async function measureAlertDelay(options: AlertDelayOptions): Promise<Ale
       }
       if (messages.length > 0) await producer.send({ topic: env.SCAN_TOPIC as string, messages });
       sent += messages.length;
-      say.throttled(`(4) alert delay: ${fmt(sent)} events sent, ${fire.length} alerts fired`);
+      say.throttled(`${label}: ${fmt(sent)} events sent, ${fire.length} alerts fired`);
       await sleep(50);
     }
     const elapsed = (Date.now() - started) / 1000;
     const settle = options.settleSeconds ?? 15;
     say.line(
-      `(4) alert delay: sent ${fmt(sent)} events in ${elapsed.toFixed(1)} s (${fmt(sent / elapsed)} events/s); ` +
+      `${label}: sent ${fmt(sent)} events in ${elapsed.toFixed(1)} s (${fmt(sent / elapsed)} events/s); ` +
         `waiting ${settle} s for the last alerts`,
     );
     await sleep(settle * 1000);

@@ -4,12 +4,14 @@
  *   (1) raw kafkajs consume rate of the benchmark topic, no processing
  *   (2) Redis's rate for the ledger's script with the consumer's batching
  *   (3) the ledger's end-to-end rate (Kafka to applied in Redis) with 1 and with 2 processes
- *   (4) alert delay p50/p99 under load
- *   (5) Redis memory per million open hand-offs
+ *   (4) alert delay p50/p99 under load: at --alert-rate, and again at half of (3)'s one-process rate
+ *   (5) Redis memory per million open hand-offs, and per closed hand-off kept for the DEDUP_DAYS window
  *   (6) a naive peer: the same rules, one event per call through @nestjs/microservices' Kafka transport
  *   (7) the peer a JVM team would pick: Kafka Streams counting per (facility, shift, type) in RocksDB,
  *       exactly_once_v2 (deploy/bench/kstreams-peer, built with Maven)
  * and writes bench-report.md and bench-report.json (at the repository root unless --out says where).
+ * The Markdown report ends with a capacity table for national peak rates computed from the measured
+ * per-event costs (report.ts, capacityOf).
  * Progress goes to stderr. Redis databases --redis-db .. --redis-db+9 (default 70-79) are flushed and used.
  * When (3)/(1) or (3)/(6) misses its target (or with --profile), the ledger is run once more under
  * `node --cpu-prof` and the report gets the summary of where its time went (the profile itself:
@@ -30,10 +32,18 @@ import { newestProfile, summariseProfile } from './cpu-profile';
 import { measureEndToEnd, type EndToEndResult } from './end-to-end';
 import { buildKStreamsPeer, kstreamsPeer } from './kstreams-peer';
 import { BenchProcess } from './processes';
-import { Progress } from './progress';
+import { fmt, Progress } from './progress';
 import { measureRawConsume } from './raw-consume';
 import { measureRedisMemory } from './redis-memory';
-import { ratio, renderMarkdown, type BenchReport, type Target } from './report';
+import {
+  capacityOf,
+  ratio,
+  renderMarkdown,
+  type AlertDelayAtHalf,
+  type BenchReport,
+  type CapacityAssumptions,
+  type Target,
+} from './report';
 import { measureScriptRate, prepareBatches } from './script-rate';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -96,6 +106,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       : { centres: 8, stationsPerCentre: 12, routesPerStation: 8 },
   };
 }
+
+/** 5000 -> '5k/s', 500 -> '500/s' */
+const perSecond = (rate: number) =>
+  rate >= 1_000 && rate % 1_000 === 0 ? `${rate / 1_000}k/s` : `${fmt(rate)}/s`;
 
 async function redisAt(url: string, db: number): Promise<RedisClient> {
   const redis = createRedisClient(
@@ -286,12 +300,46 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       `(4) alert delay: FIRING p50 ${alertDelay.fire.p50} ms, p99 ${alertDelay.fire.p99} ms (n=${alertDelay.fire.n})`,
     );
 
+    // (4) again at half of (3)'s one-process rate; --quick caps it at --alert-rate to stay short
+    const halfOfOneProcess = Math.round(oneProcess.eventsPerSecond / 2);
+    const halfRate = Math.max(
+      1,
+      options.quick ? Math.min(halfOfOneProcess, options.alertRate) : halfOfOneProcess,
+    );
+    const halfLabel = '(4) alert delay at half of (3)';
+    clients.push(await redisAt(servers.redisUrl, options.redisDb + 7));
+    const alertDelayAtHalf: AlertDelayAtHalf = {
+      ...(await measureAlertDelay({
+        brokers: servers.brokers,
+        redisUrl: `${servers.redisUrl}/${options.redisDb + 7}`,
+        rate: halfRate,
+        seconds: options.alertSeconds,
+        settleSeconds: options.alertSettleSeconds,
+        progress,
+        label: halfLabel,
+      })),
+      halfOfOneProcess,
+      note:
+        halfRate === halfOfOneProcess
+          ? null
+          : options.quick
+            ? `--quick: capped at --alert-rate ${fmt(options.alertRate)}`
+            : 'at least 1 event/s',
+    };
+    progress.line(
+      `${halfLabel}: ${fmt(halfRate)} events/s, FIRING p50 ${alertDelayAtHalf.fire.p50} ms, ` +
+        `p99 ${alertDelayAtHalf.fire.p99} ms (n=${alertDelayAtHalf.fire.n})`,
+    );
+
     // (5)
     const memoryRedis = await redisAt(servers.redisUrl, options.redisDb + 5);
     clients.push(memoryRedis);
+    const closedRedis = await redisAt(servers.redisUrl, options.redisDb + 8);
+    clients.push(closedRedis);
     const redisMemory = await measureRedisMemory({
       redis: memoryRedis,
       ledger: new LedgerStore(memoryRedis, ledgerOptions),
+      closed: { redis: closedRedis, ledger: new LedgerStore(closedRedis, ledgerOptions) },
       rules,
       handOffs: options.memoryHandOffs,
       seed: options.seed,
@@ -316,6 +364,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           ? Number(((ledgerCores / oneProcess.eventsPerSecond) * 1e6).toPrecision(3))
           : null,
       bytesPerOpenHandOff: Math.round(redisMemory.bytesPerOpenHandOff),
+      bytesPerClosedHandOff: Math.round(redisMemory.bytesPerClosedHandOff),
     };
     const atMost = (name: string, limit: number, value: number | null, unit = ''): Target => ({
       name,
@@ -337,8 +386,22 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       atMost('Redis command time per event', 8, perEvent.redisMicros, ' µs'),
       atMost('ledger process CPU per event', 10, perEvent.ledgerCpuMicros, ' µs'),
       atMost('Redis memory per open hand-off', 250, perEvent.bytesPerOpenHandOff, ' B'),
-      atMost('alert delay p99', 1000, alertDelay.fire.p99, ' ms'),
+      atMost('Redis memory per closed hand-off', 120, perEvent.bytesPerClosedHandOff, ' B'),
+      atMost(`alert delay p99 at ${perSecond(options.alertRate)}`, 1000, alertDelay.fire.p99, ' ms'),
+      atMost('alert delay p99 at half of (3)', 1000, alertDelayAtHalf.fire.p99, ' ms'),
     ];
+    const capacityAssumptions: CapacityAssumptions = {
+      peakOverDay: 3,
+      eventsPerHandOff: 2,
+      openHours: 4,
+      shardCoreShare: 0.7,
+      dedupDays: rules.limits.dedupDays,
+      retentionDays: rules.retentionMs / 86_400_000,
+      ledgerCpuMicrosPerEvent: perEvent.ledgerCpuMicros,
+      redisMicrosPerEvent: perEvent.redisMicros,
+      bytesPerClosedHandOff: perEvent.bytesPerClosedHandOff,
+      bytesPerOpenHandOff: perEvent.bytesPerOpenHandOff,
+    };
 
     let profile: BenchReport['profile'];
     const missed = targets.slice(0, 3).filter((t) => !t.met);
@@ -400,12 +463,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       scriptRate: script,
       ledger: { oneProcess, twoProcesses },
       alertDelay,
+      alertDelayAtHalf,
       redisMemory,
       naivePeer,
       kstreamsPeer: kstreams,
       perEvent,
       ratios,
       targets,
+      capacity: capacityOf(capacityAssumptions),
+      capacityAssumptions,
       ...(profile ? { profile } : {}),
     };
     fs.mkdirSync(options.out, { recursive: true });
