@@ -477,3 +477,70 @@ describe('FacilityCalendar files', () => {
     expect(() => FacilityCalendar.fromFile(bad)).toThrow(`${bad}: facilities[0] (ZJ-HZ-DS07) timezone`);
   });
 });
+
+describe('FacilityCalendar.shiftTimesAt', () => {
+  const cal = calendar();
+  // the cached shift of shiftAt: around the spring-forward and fall-back days of Berlin, shifts changing
+  // in the DST hour, zones with odd changes, a facility not listed
+  const FACILITIES = [
+    'ZJ-HZ-DS07',
+    'ZJ-HZ-PC01',
+    'DE-BER-PC01',
+    'DE-BER-DS01',
+    'AU-LHI-DS01',
+    'CL-SCL-DS01',
+    'XX-NOT-LISTED',
+  ];
+  it('is shiftAt without the facility, at every instant, in any order of calls', () => {
+    const around = fc.constantFrom(
+      Date.parse('2026-03-29T01:00:00Z'),
+      Date.parse('2026-10-25T01:00:00Z'),
+      Date.parse('2026-11-27T00:00:00Z'),
+    );
+    const instant = fc.tuple(around, fc.integer({ min: -48 * HOUR, max: 48 * HOUR })).map(([a, d]) => a + d);
+    const nearBoundary = fc
+      .tuple(fc.constantFrom(...FACILITIES), instant)
+      .map(([f, t]) => {
+        const { startMs } = cal.shiftAt(f, t);
+        return [f, startMs] as const;
+      })
+      .chain(([f, start]) => fc.constantFrom(start - 1, start, start + 1).map((t) => [f, t] as const));
+    const call = fc.oneof(fc.tuple(fc.constantFrom(...FACILITIES), instant), nearBoundary);
+    fc.assert(
+      fc.property(fc.array(call, { maxLength: 40 }), (calls) => {
+        for (const [facilityId, t] of calls) {
+          const times = cal.shiftTimesAt(facilityId, t);
+          const { shiftId, code, startMs, endMs } = cal.shiftAt(facilityId, t);
+          expect({
+            shiftId: times.shiftId,
+            code: times.code,
+            startMs: times.startMs,
+            endMs: times.endMs,
+          }).toEqual({
+            shiftId,
+            code,
+            startMs,
+            endMs,
+          });
+          expect(times.startMs).toBeLessThanOrEqual(t);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('answers the shift boundary itself with the shift that starts there', () => {
+    const start = Date.parse('2026-11-27T13:00:00+08:00');
+    expect(cal.shiftTimesAt('ZJ-HZ-DS07', start - 1).shiftId).toBe('2026-11-27/AM');
+    expect(cal.shiftTimesAt('ZJ-HZ-DS07', start).shiftId).toBe('2026-11-27/PM');
+    expect(cal.shiftTimesAt('ZJ-HZ-DS07', start - 1).shiftId).toBe('2026-11-27/AM');
+    // the gap between PM's end and the next AM belongs to PM
+    expect(cal.shiftTimesAt('ZJ-HZ-DS07', Date.parse('2026-11-28T06:59:59.999+08:00')).shiftId).toBe(
+      '2026-11-27/PM',
+    );
+  });
+
+  it('throws a RangeError for an instant that is not finite', () => {
+    expect(() => cal.shiftTimesAt('ZJ-HZ-DS07', NaN)).toThrow(RangeError);
+  });
+});

@@ -1,131 +1,146 @@
-import fc from 'fast-check';
+import type { ScanEvent } from '@app/contracts';
 
-import { isRoute, mailClassOfItem, type ScanEvent } from '@app/contracts';
+import { scanRows } from './ledger-store';
+import { toLedgerScan } from './ledger-scan';
 
-import { handOffKey } from './keys';
-import { toLedgerScan, type LedgerScan } from './ledger-scan';
-
-/** toLedgerScan as first written, with spreads: the literals per type must serialise the same, byte for byte. */
-function reference(
-  event: ScanEvent,
-  offset: number,
-  occurredAtMs: number,
-  shift: { shiftId: string; startMs: number; endMs: number },
-): LedgerScan {
-  const closureOf = {
-    DELIVERED: 'delivered',
-    LOCKER: 'locker',
-    PICKUP_POINT: 'pickupPoint',
-    RETURNED: 'returned',
-  } as const;
-  const base = {
-    o: offset,
-    item: event.itemId,
-    t: occurredAtMs,
-    id: event.eventId,
-    s: shift.shiftId,
-    ss: shift.startMs,
-    se: shift.endMs,
-  };
-  switch (event.type) {
-    case 'HANDOVER':
-      return {
-        ...base,
-        k: 'H',
-        key: handOffKey(event.itemId, event.from, event.to, isRoute(event.to)),
-        f: event.from,
-        to: event.to,
-        c: event.mailClass ?? mailClassOfItem(event.itemId),
-      };
-    case 'RECEIPT':
-      return {
-        ...base,
-        k: 'C',
-        key: handOffKey(event.itemId, event.from, event.to, isRoute(event.to)),
-        f: event.from,
-        to: event.to,
-        c: mailClassOfItem(event.itemId),
-        n: 'received',
-      };
-    case 'FEEDBACK':
-      return {
-        ...base,
-        k: 'C',
-        key: handOffKey(event.itemId, '', event.route, true),
-        f: '',
-        to: event.route,
-        c: mailClassOfItem(event.itemId),
-        n: closureOf[event.outcome],
-        ...(event.consent === true ? { v: 1 as const } : {}),
-      };
-  }
-}
-
-const segment = fc.constantFrom('ZJ-HZ-PC01', 'ZJ-HZ-DS07', 'ZJ-HZ-DS07/R03', 'ZJ-HZ-DS08/R1');
-const scanFields = {
-  eventId: fc.string({ minLength: 1, maxLength: 8 }),
-  itemId: fc.constantFrom('EA123456785CN', 'CP100000003CN', 'RR000000000CN', 'VV123456785DE'),
-  facilityId: fc.constantFrom('ZJ-HZ-PC01', 'ZJ-HZ-DS07'),
-  occurredAt: fc.constant('2026-11-27T07:40:12+08:00'),
+const shift = { shiftId: '2026-11-27/AM', startMs: 1_764_198_000_000, endMs: 1_764_219_600_000 };
+const at = 1_764_200_412_000;
+const common = { eventId: 'e1', itemId: 'EA123456785CN', occurredAt: '2026-11-27T07:40:12+08:00' } as const;
+const span = {
+  o: 7,
+  item: 'EA123456785CN',
+  t: at,
+  id: 'e1',
+  s: shift.shiftId,
+  ss: shift.startMs,
+  se: shift.endMs,
 };
-const operatorId = fc.option(fc.constant('OP-1'), { nil: undefined });
-const event: fc.Arbitrary<ScanEvent> = fc.oneof(
-  fc
-    .record({
-      ...scanFields,
-      operatorId,
-      from: segment,
-      to: segment,
-      mailClass: fc.option(fc.constantFrom('EXPRESS', 'PARCEL', 'LETTER') as fc.Arbitrary<'EXPRESS'>, {
-        nil: undefined,
-      }),
-    })
-    .map((e) => ({ ...e, type: 'HANDOVER' as const })),
-  fc
-    .record({ ...scanFields, operatorId, from: segment, to: segment })
-    .map((e) => ({ ...e, type: 'RECEIPT' as const })),
-  fc
-    .record({
-      ...scanFields,
-      operatorId,
-      route: fc.constantFrom('ZJ-HZ-DS07/R03', 'ZJ-HZ-DS08/R1'),
-      outcome: fc.constantFrom('DELIVERED', 'LOCKER', 'PICKUP_POINT', 'RETURNED') as fc.Arbitrary<'LOCKER'>,
-      consent: fc.option(fc.boolean(), { nil: undefined }),
-    })
-    .map((e) => ({ ...e, type: 'FEEDBACK' as const })),
-);
 
 describe('toLedgerScan', () => {
-  const shift = { shiftId: '2026-11-27/AM', startMs: 1_764_198_000_000, endMs: 1_764_219_600_000 };
-
-  it('serialises exactly as the spread version did, optional fields absent when not set', () => {
-    fc.assert(
-      fc.property(event, fc.nat(), (e, offset) => {
-        const scan = toLedgerScan(e, offset, 1_764_200_412_000, shift);
-        const expected = reference(e, offset, 1_764_200_412_000, shift);
-        expect(JSON.stringify(scan)).toBe(JSON.stringify(expected));
-        expect(Object.keys(scan)).toEqual(Object.keys(expected));
-        expect(scan).toStrictEqual(expected);
-      }),
-      { numRuns: 2_000 },
-    );
+  it('keys a HANDOVER to a facility by (item, from, to), with the class given or from the item number', () => {
+    const event: ScanEvent = {
+      ...common,
+      type: 'HANDOVER',
+      facilityId: 'ZJ-HZ-PC01',
+      from: 'ZJ-HZ-PC01',
+      to: 'ZJ-HZ-DS07',
+    };
+    expect(toLedgerScan(event, 7, at, shift)).toStrictEqual({
+      ...span,
+      k: 'H',
+      key: 'EA123456785CN|ZJ-HZ-PC01|ZJ-HZ-DS07',
+      f: 'ZJ-HZ-PC01',
+      to: 'ZJ-HZ-DS07',
+      c: 'EXPRESS',
+    });
+    expect(toLedgerScan({ ...event, mailClass: 'PARCEL' }, 7, at, shift).c).toBe('PARCEL');
   });
 
-  it('marks consent only when it is given', () => {
-    const feedback = {
-      eventId: 'e',
+  it('keys a hand-off to a route by (item, route) alone, so that its FEEDBACK finds it', () => {
+    const handover: ScanEvent = {
+      ...common,
+      type: 'HANDOVER',
+      facilityId: 'ZJ-HZ-DS07',
+      from: 'ZJ-HZ-DS07',
+      to: 'ZJ-HZ-DS07/R03',
+    };
+    const feedback: ScanEvent = {
+      ...common,
       type: 'FEEDBACK',
-      itemId: 'EA123456785CN',
+      facilityId: 'ZJ-HZ-DS07',
+      route: 'ZJ-HZ-DS07/R03',
+      outcome: 'PICKUP_POINT',
+      consent: true,
+    };
+    expect(toLedgerScan(handover, 7, at, shift).key).toBe('EA123456785CN|>|ZJ-HZ-DS07/R03');
+    expect(toLedgerScan(feedback, 7, at, shift)).toStrictEqual({
+      ...span,
+      k: 'C',
+      key: 'EA123456785CN|>|ZJ-HZ-DS07/R03',
+      f: '',
+      to: 'ZJ-HZ-DS07/R03',
+      c: 'EXPRESS',
+      n: 'pickupPoint',
+      v: 1,
+    });
+  });
+
+  it('closes with received on a RECEIPT, and marks consent only when it is given', () => {
+    const receipt: ScanEvent = {
+      ...common,
+      type: 'RECEIPT',
+      facilityId: 'ZJ-HZ-DS07',
+      from: 'ZJ-HZ-PC01',
+      to: 'ZJ-HZ-DS07',
+    };
+    expect(toLedgerScan(receipt, 7, at, shift)).toMatchObject({ k: 'C', n: 'received', f: 'ZJ-HZ-PC01' });
+    expect('v' in toLedgerScan(receipt, 7, at, shift)).toBe(false);
+    const feedback: ScanEvent = {
+      ...common,
+      type: 'FEEDBACK',
       facilityId: 'ZJ-HZ-DS07',
       route: 'ZJ-HZ-DS07/R03',
       outcome: 'LOCKER',
-      occurredAt: '2026-11-27T07:40:12+08:00',
-    } as const;
-    expect(toLedgerScan({ ...feedback, consent: true }, 1, 0, shift).v).toBe(1);
-    expect('v' in toLedgerScan({ ...feedback, consent: false }, 1, 0, shift)).toBe(false);
-    expect('v' in toLedgerScan(feedback, 1, 0, shift)).toBe(false);
-    expect('n' in toLedgerScan({ ...feedback, type: 'HANDOVER', from: 'A1', to: 'B1' }, 1, 0, shift)).toBe(
-      false,
+    };
+    expect('v' in toLedgerScan(feedback, 7, at, shift)).toBe(false);
+    expect('v' in toLedgerScan({ ...feedback, consent: false }, 7, at, shift)).toBe(false);
+  });
+});
+
+describe('scanRows', () => {
+  it('puts each scan in the field order applyScans-1.lua reads, absent closure fields as "" and 0', () => {
+    const handover = toLedgerScan(
+      { ...common, type: 'HANDOVER', facilityId: 'ZJ-HZ-PC01', from: 'ZJ-HZ-PC01', to: 'ZJ-HZ-DS07' },
+      7,
+      at,
+      shift,
     );
+    const feedback = toLedgerScan(
+      {
+        ...common,
+        type: 'FEEDBACK',
+        facilityId: 'ZJ-HZ-DS07',
+        route: 'ZJ-HZ-DS07/R03',
+        outcome: 'LOCKER',
+        consent: true,
+      },
+      8,
+      at,
+      shift,
+    );
+    expect(JSON.parse(scanRows([handover, feedback]))).toEqual([
+      [
+        7,
+        'EA123456785CN|ZJ-HZ-PC01|ZJ-HZ-DS07',
+        'EA123456785CN',
+        'ZJ-HZ-DS07',
+        'H',
+        at,
+        'e1',
+        shift.shiftId,
+        shift.startMs,
+        shift.endMs,
+        'EXPRESS',
+        'ZJ-HZ-PC01',
+        '',
+        0,
+      ],
+      [
+        8,
+        'EA123456785CN|>|ZJ-HZ-DS07/R03',
+        'EA123456785CN',
+        'ZJ-HZ-DS07/R03',
+        'C',
+        at,
+        'e1',
+        shift.shiftId,
+        shift.startMs,
+        shift.endMs,
+        'EXPRESS',
+        '',
+        'locker',
+        1,
+      ],
+    ]);
   });
 });

@@ -41,9 +41,8 @@ export function ledgerOwnerOf(event: ScanEvent): string {
 
 /**
  * Builds the script's view of a parsed scan; `shift` is the owner facility's shift at occurredAt.
- * Called per event: one object literal per type (no spreads, which cost more than everything else
- * here), its keys in one fixed order, so the JSON is the same as ever and every scan of a type shares
- * one shape.
+ * Called per event, so without spreads (they cost more than everything else here): one literal in
+ * `scanOf`, the same shape for every scan.
  */
 export function toLedgerScan(
   event: ScanEvent,
@@ -53,54 +52,75 @@ export function toLedgerScan(
 ): LedgerScan {
   switch (event.type) {
     case 'HANDOVER':
-      return {
-        o: offset,
-        item: event.itemId,
-        t: occurredAtMs,
-        id: event.eventId,
-        s: shift.shiftId,
-        ss: shift.startMs,
-        se: shift.endMs,
-        k: 'H',
-        key: handOffKey(event.itemId, event.from, event.to, isRoute(event.to)),
-        f: event.from,
-        to: event.to,
-        c: event.mailClass ?? mailClassOfItem(event.itemId),
-      };
+      return scanOf(
+        event,
+        offset,
+        occurredAtMs,
+        shift,
+        'H',
+        event.from,
+        event.to,
+        event.mailClass ?? mailClassOfItem(event.itemId),
+        undefined,
+        false,
+      );
     case 'RECEIPT':
-      return {
-        o: offset,
-        item: event.itemId,
-        t: occurredAtMs,
-        id: event.eventId,
-        s: shift.shiftId,
-        ss: shift.startMs,
-        se: shift.endMs,
-        k: 'C',
-        key: handOffKey(event.itemId, event.from, event.to, isRoute(event.to)),
-        f: event.from,
-        to: event.to,
-        c: mailClassOfItem(event.itemId),
-        n: 'received',
-      };
-    case 'FEEDBACK': {
-      const scan: LedgerScan = {
-        o: offset,
-        item: event.itemId,
-        t: occurredAtMs,
-        id: event.eventId,
-        s: shift.shiftId,
-        ss: shift.startMs,
-        se: shift.endMs,
-        k: 'C',
-        key: handOffKey(event.itemId, '', event.route, true),
-        f: '',
-        to: event.route,
-        c: mailClassOfItem(event.itemId),
-        n: closureOf[event.outcome],
-      };
-      if (event.consent === true) scan.v = 1;
-      return scan;
-    }
+      return scanOf(
+        event,
+        offset,
+        occurredAtMs,
+        shift,
+        'C',
+        event.from,
+        event.to,
+        mailClassOfItem(event.itemId),
+        'received',
+        false,
+      );
+    case 'FEEDBACK':
+      return scanOf(
+        event,
+        offset,
+        occurredAtMs,
+        shift,
+        'C',
+        '',
+        event.route,
+        mailClassOfItem(event.itemId),
+        closureOf[event.outcome],
+        event.consent === true,
+      );
   }
+}
+
+function scanOf(
+  event: ScanEvent,
+  offset: number,
+  occurredAtMs: number,
+  shift: { readonly shiftId: string; readonly startMs: number; readonly endMs: number },
+  kind: 'H' | 'C',
+  from: string,
+  to: string,
+  mailClass: MailClass,
+  closure: ClosureCounter | undefined,
+  consent: boolean,
+): LedgerScan {
+  const scan: LedgerScan = {
+    o: offset,
+    k: kind,
+    // a FEEDBACK names the route, not who handed the item to it: from is '' and the key is (item, route)
+    key: handOffKey(event.itemId, from, to, from === '' || isRoute(to)),
+    item: event.itemId,
+    f: from,
+    to,
+    t: occurredAtMs,
+    id: event.eventId,
+    s: shift.shiftId,
+    ss: shift.startMs,
+    se: shift.endMs,
+    c: mailClass,
+  };
+  if (closure !== undefined) scan.n = closure;
+  if (consent) scan.v = 1;
+  return scan;
 }
