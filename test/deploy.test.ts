@@ -30,7 +30,7 @@ const root = join(__dirname, '..');
 const dist = join(root, 'dist');
 const SERVICES = ['ledger', 'watch', 'api', 'notifier', 'lag-monitor'] as const;
 type Service = (typeof SERVICES)[number];
-/** the port each service serves /metrics and /health on (CONTRACTS.md) */
+/** the port each service serves /metrics and /health on (README, Metrics and health) */
 const PORT_ENV: Record<Service, string> = {
   ledger: 'LEDGER_METRICS_PORT',
   watch: 'WATCH_METRICS_PORT',

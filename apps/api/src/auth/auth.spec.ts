@@ -5,7 +5,7 @@ import { parseTokensFile } from './tokens-file';
 const digest = sha256Hex('s3cret-token');
 
 describe('the tokens file', () => {
-  it('accepts the format of CONTRACTS.md', () => {
+  it('accepts the format of SPEC.md section 7', () => {
     const result = parseTokensFile({
       tokens: [
         {

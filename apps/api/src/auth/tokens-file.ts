@@ -25,7 +25,7 @@ const TokenEntry = z
   })
   .strict();
 
-/** TOKENS_FILE (CONTRACTS.md): the API's bearer tokens, kept as SHA-256 digests only. */
+/** TOKENS_FILE (SPEC.md section 7): the API's bearer tokens, kept as SHA-256 digests only. */
 export const TokensFile = z
   .object({ tokens: z.array(TokenEntry) })
   .strict()

@@ -19,7 +19,7 @@ import { ZodPipe } from '../http/zod.pipe';
 const SubscriptionId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a subscription id');
 
 /**
- * Subscriptions in the caller's scope (CONTRACTS.md): one is in scope when every facility of it is,
+ * Subscriptions in the caller's scope (SPEC.md section 7): one is in scope when every facility of it is,
  * and a '*' subscription only for a '*' token. The notifier delivers them. A URL is untrusted: one
  * the notifier would refuse to send to (a robot off its vendor's hosts, a loopback, private or metadata
  * address, ...) is refused here with 400 and why; credentials in URLs are masked in every answer.
