@@ -1,13 +1,13 @@
 /**
- * `node -r ./deploy/local/register.js deploy/bench/intake-cpu.ts [--events N] [--rounds N] [--batch N]`:
+ * `npm run bench:intake -- [--events N] [--rounds N] [--batch N]`:
  * the ledger process's own CPU per scan event, without Kafka or Redis. A seeded postal day (with its
  * faults: bad messages, double scans, re-sent copies) in the bench topic's shuffled order and
  * partitioning is read the way the consumer reads it: partition batches through ScanIntake.read
  * (parse, calendar, toLedgerScan), grouped by facility into calls of at most 500 scans, each
- * serialised with JSON.stringify as the store does. Prints process CPU (user + system) per event.
+ * serialised with scanRows as the store does. Prints process CPU (user + system) per event.
  */
 import { FacilityCalendar } from '@app/calendar';
-import type { LedgerScan } from '@app/ledger';
+import { scanRows, type LedgerScan } from '@app/ledger';
 import { generatePostalDay, shuffled } from '@app/simulation';
 
 import { ScanIntake } from '../../apps/ledger/src/scan-intake';
@@ -66,7 +66,7 @@ function main(): void {
         }
         for (const scans of byFacility.values()) {
           for (let i = 0; i < scans.length; i += MAX_SCANS_PER_CALL) {
-            sink += JSON.stringify(scans.slice(i, i + MAX_SCANS_PER_CALL)).length;
+            sink += scanRows(scans.slice(i, i + MAX_SCANS_PER_CALL)).length;
           }
         }
       }
