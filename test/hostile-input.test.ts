@@ -21,7 +21,14 @@ import {
   testBrokers,
   waitFor,
 } from './helpers/kafka';
-import { facilityTotals, groupProgress, LedgerProcess, waitUntilConsumed } from './helpers/ledger-process';
+import { freePorts } from '../deploy/local/ports';
+import {
+  facilityTotals,
+  groupProgress,
+  LedgerProcess,
+  waitUntilConsumed,
+  waitUntilReady,
+} from './helpers/ledger-process';
 import { startTestRedis, testRedisUrl } from './helpers/redis';
 import { itemNumber, makeScenario, type Scenario } from './helpers/scenario';
 
@@ -362,11 +369,13 @@ describe('the ledger consumer on hostile input', () => {
     const topic = randomName('scans');
     const group = randomName('ledger');
     await createTopic(testBrokers(), topic, 3);
+    const [metricsPort] = await freePorts(1);
     const env = {
       KAFKA_BROKERS: testBrokers(),
       REDIS_URL: testRedisUrl(),
       SCAN_TOPIC: topic,
       LEDGER_GROUP_ID: group,
+      LEDGER_METRICS_PORT: String(metricsPort),
     };
 
     const producing = produceSteadily(testBrokers(), topic, messages, 2_000);
@@ -387,6 +396,8 @@ describe('the ledger consumer on hostile input', () => {
     }
     await producing;
     await waitUntilConsumed(testBrokers(), group, topic, ledger, 300_000);
+    // the last one may have nothing left to do: stop it once it runs, not while it starts
+    await waitUntilReady(ledger, metricsPort);
     ledger.kill('SIGTERM');
     expect(await ledger.exited).toEqual({ code: 0, signal: null });
 

@@ -53,6 +53,27 @@ export class ServiceProcess {
   }
 }
 
+/**
+ * Waits until a service answers 200 on /health/ready at `port` (its *_METRICS_PORT): it has loaded,
+ * connected and joined its group. A signal before that tests its start-up, not its shutdown.
+ */
+export async function waitUntilReady(
+  service: ServiceProcess,
+  port: number,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
+      } catch {
+        return false; // not listening yet
+      }
+    },
+    { what: `ready on port ${port}; it said:\n${service.tail()}`, timeoutMs, intervalMs: 100 },
+  );
+}
+
 /** The ledger consumer (apps/ledger). */
 export class LedgerProcess extends ServiceProcess {
   constructor(env: Record<string, string>) {

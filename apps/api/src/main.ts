@@ -1,3 +1,6 @@
+// first: a SIGTERM while the modules below load ends the process with exit 0
+import '@app/runtime/early-signals';
+
 import { KafkaProbe, outputTopics, prepareTopics } from '@app/kafka';
 import { redisAnswers, type RedisClient } from '@app/redis';
 import { runService } from '@app/runtime';

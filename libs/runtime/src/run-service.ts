@@ -17,6 +17,8 @@ import {
   type ReadinessChecks,
 } from '@app/observability';
 
+import { handleSignals } from './early-signals';
+
 /** What runService reads of a service's config. */
 export interface RunnableConfig {
   logLevel: LogLevel;
@@ -103,8 +105,7 @@ export function runService<C extends RunnableConfig>(service: ServiceDefinition<
       throw error;
     }
     const logger = new JsonLogger(config.logLevel, service.name);
-    process.on('SIGTERM', (s) => shutdown(s, logger));
-    process.on('SIGINT', (s) => shutdown(s, logger));
+    handleSignals((s) => shutdown(s, logger));
 
     const metrics = new Metrics(service.metrics);
     let checks: ReadinessChecks = {};
