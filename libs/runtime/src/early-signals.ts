@@ -20,7 +20,12 @@ const holder = globalThis as typeof globalThis & { [SLOT]?: SignalSlot };
 function slot(): SignalSlot {
   let current = holder[SLOT];
   if (!current) {
-    const created: SignalSlot = { handle: () => process.exit(0) };
+    const created: SignalSlot = {
+      // until a handler is set: exit, unless the program listens for the signal itself
+      handle: (signal) => {
+        if (process.listenerCount(signal) === 1) process.exit(0);
+      },
+    };
     const listener = (signal: NodeJS.Signals) => created.handle(signal);
     process.on('SIGTERM', listener);
     process.on('SIGINT', listener);
