@@ -53,6 +53,22 @@ end
 local V_O, V_KEY, V_ITEM, V_TO, V_K, V_T, V_ID, V_S, V_SS, V_SE, V_C, V_F, V_N, V_V =
   1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
 
+-- why the fields an event and a stored entry share cannot be applied, or nil when they can
+local function badScan(k, t, id, s, ss, se, c, f, n, v)
+  if k ~= 'H' and k ~= 'C' then return 'kind is not H or C' end
+  if not isInt(t) then return 'occurredAt is not a time' end
+  if not isText(id, 512) then return 'eventId is not a string of 1 to 512 bytes' end
+  if not isText(s, 64) then return 'shiftId is not a string' end
+  if not isInt(ss) or not isInt(se) then return 'shift span is not two times' end
+  if not CLASSES[c] then return 'mail class is unknown' end
+  if type(f) ~= 'string' or #f > 64 then return 'from is not a segment' end
+  if k == 'C' then
+    if not CLOSURES[n] then return 'closure counter is unknown' end
+    if v ~= 0 and v ~= 1 then return 'consent is not 0 or 1' end
+  end
+  return nil
+end
+
 -- why an event cannot be applied, or nil when it can
 local function badEvent(ev)
   if type(ev) ~= 'table' then return 'not an array' end
@@ -60,36 +76,19 @@ local function badEvent(ev)
   if not isText(ev[V_KEY], 256) or not isText(ev[V_ITEM], 64) or not isText(ev[V_TO], 64) then
     return 'hand-off key, item or to is not a string'
   end
-  local k = ev[V_K]
-  if k ~= 'H' and k ~= 'C' then return 'kind is not H or C' end
-  if not isInt(ev[V_T]) then return 'occurredAt is not a time' end
-  if not isText(ev[V_ID], 512) then return 'eventId is not a string of 1 to 512 bytes' end
-  if not isText(ev[V_S], 64) then return 'shiftId is not a string' end
-  if not isInt(ev[V_SS]) or not isInt(ev[V_SE]) then return 'shift span is not two times' end
-  if not CLASSES[ev[V_C]] then return 'mail class is unknown' end
-  if type(ev[V_F]) ~= 'string' or #ev[V_F] > 64 then return 'from is not a segment' end
-  if k == 'C' and not CLOSURES[ev[V_N]] then return 'closure counter is unknown' end
-  if ev[V_V] ~= 0 and ev[V_V] ~= 1 then return 'consent is not 0 or 1' end
+  local why = badScan(ev[V_K], ev[V_T], ev[V_ID], ev[V_S], ev[V_SS], ev[V_SE], ev[V_C], ev[V_F], ev[V_N], ev[V_V])
+  if why then return why end
+  if ev[V_V] ~= 0 and ev[V_V] ~= 1 then return 'consent is not 0 or 1' end -- a HANDOVER's too
   return nil
 end
 
 -- why an entry of a stored history cannot be read, or nil when it can
 local function badEntry(e)
   if type(e) ~= 'table' then return 'not an array' end
-  local k = e[E_K]
-  if k ~= 'H' and k ~= 'C' then return 'kind is not H or C' end
-  if not isInt(e[E_T]) then return 'occurredAt is not a time' end
-  if not isText(e[E_ID], 512) then return 'eventId is not a string of 1 to 512 bytes' end
-  if not isText(e[E_S], 64) then return 'shiftId is not a string' end
-  if not isInt(e[E_SS]) or not isInt(e[E_SE]) then return 'shift span is not two times' end
-  if not CLASSES[e[E_C]] then return 'mail class is unknown' end
-  if type(e[E_F]) ~= 'string' or #e[E_F] > 64 then return 'from is not a segment' end
-  if k == 'C' then
-    if not CLOSURES[e[E_N]] then return 'closure counter is unknown' end
-    if e[E_V] ~= 0 and e[E_V] ~= 1 then return 'consent is not 0 or 1' end
-    if not isInt(e[E_W]) then return 'orphan wait is not a time' end
-    if e[E_O] ~= 0 and e[E_O] ~= 1 then return 'orphan mark is not 0 or 1' end
-  end
+  local why = badScan(e[E_K], e[E_T], e[E_ID], e[E_S], e[E_SS], e[E_SE], e[E_C], e[E_F], e[E_N], e[E_V])
+  if why or e[E_K] ~= 'C' then return why end
+  if not isInt(e[E_W]) then return 'orphan wait is not a time' end
+  if e[E_O] ~= 0 and e[E_O] ~= 1 then return 'orphan mark is not 0 or 1' end
   return nil
 end
 
@@ -241,12 +240,7 @@ for i, ev in ipairs(events) do
         setMember(pending, prefix .. 'open:' .. shift, member, false)
         local minutes = deadlines[(isRoute(to) and 'F|' or 'R|') .. class]
         if minutes then
-          local due = shift .. '\t' .. member .. '\t' .. class
-          if pending.due[due] then
-            pending.due[due] = nil
-          elseif redis.call('ZREM', prefix .. 'due', due) == 0 then
-            alertItem(prefix, overdueKind(to), shift, from, to, item, class, -1, now)
-          end
+          dropDeadline(prefix, pending, shift .. '\t' .. member .. '\t' .. class, shift, item, from, to, class, now)
         end
         if class == 'EXPRESS' and (counter == 'locker' or counter == 'pickupPoint') and consent ~= 1 then
           addCount(pending, shift, field .. 'unconsented', 1)

@@ -33,6 +33,16 @@ local function setMember(p, key, member, present)
   members[member] = present
 end
 
+-- A closed hand-off's deadline leaves the due zset; if the watch had fired it already (the member is
+-- gone), the item leaves its overdue alert. `member` is "<shift>\t<item>|<from>|<to>\t<class>".
+local function dropDeadline(prefix, p, member, shift, item, from, to, class, now)
+  if p.due[member] then
+    p.due[member] = nil -- opened in this call: never in the zset, so it cannot have fired
+  elseif redis.call('ZREM', prefix .. 'due', member) == 0 then
+    alertItem(prefix, overdueKind(to), shift, from, to, item, class, -1, now)
+  end
+end
+
 -- `item` and `to` are the history's (the readings' keys and members are built from them).
 local function moveLedger(prefix, hoKey, item, to, a, b, p, now)
   for k, n in pairs(b.cnt) do
@@ -58,14 +68,7 @@ local function moveLedger(prefix, hoKey, item, to, a, b, p, now)
   for k, o in pairs(a.open) do
     if not b.open[k] then
       setMember(p, prefix .. 'open:' .. o.s, item .. '|' .. o.f .. '|' .. to, false)
-      if o.d > 0 then
-        local member = k .. '\t' .. o.c
-        if p.due[member] then
-          p.due[member] = nil -- opened in this call: never in the zset, so it cannot have fired
-        elseif redis.call('ZREM', prefix .. 'due', member) == 0 then
-          alertItem(prefix, overdueKind(to), o.s, o.f, to, item, o.c, -1, now)
-        end
-      end
+      if o.d > 0 then dropDeadline(prefix, p, k .. '\t' .. o.c, o.s, item, o.f, to, o.c, now) end
     end
   end
   -- orphans: the orphan set and the orphan alert
