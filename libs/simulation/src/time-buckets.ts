@@ -41,7 +41,9 @@ export class TimeBuckets<T extends Timed> {
     const until = Math.floor(ms / BUCKET_MS); // minutes below this end at or before ms
     if (this.next === -Infinity) {
       if (this.buckets.size === 0) return;
-      this.next = Math.min(...this.buckets.keys());
+      // Start at the earliest minute held, but never past `until`: the minutes between are still open
+      // to pushes (the first item's scans may all come later than the next item's entry).
+      this.next = Math.min(Math.min(...this.buckets.keys()), until);
     }
     for (; this.next < until && this.next <= this.last; this.next++) {
       const bucket = this.buckets.get(this.next);
