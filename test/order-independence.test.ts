@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { FacilityCalendar, type FacilityCalendarFile } from '@app/calendar';
-import { mailClassOfItem, type ShiftSummary } from '@app/contracts';
+import { mailClassOfItem, zeroCounters, type ShiftSummary } from '@app/contracts';
 import {
   diffShift,
   generatePostalDay,
@@ -12,7 +12,6 @@ import {
   type DayMessage,
   type PostalDay,
   type ShiftTruth,
-  zeroCounters,
 } from '@app/simulation';
 
 import { seededRandom } from './helpers/scenario';

@@ -1,6 +1,7 @@
 import type { Shift } from '@app/calendar';
 import { type ShiftSummary } from '@app/contracts';
-import { zeroCounters, type ShiftLedger } from '@app/ledger';
+import { zeroCounters } from '@app/contracts';
+import type { ShiftLedger } from '@app/ledger';
 
 /** The most item ids a summary lists per kind: keeps it well under Kafka's 1 MB message; counts stay exact. */
 export const MAX_SUMMARY_ITEMS = 10_000;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import type { Deadlines, MailClass } from '@app/contracts';
+
 import { env } from './env';
 
 /** The ledger rules' settings (SPEC sections 2, 3, 5 and 10), shared by every service that applies them. */
@@ -23,8 +25,6 @@ export const RuleSettings = z.object({
 });
 export type RuleSettings = z.infer<typeof RuleSettings>;
 
-type MailClass = 'EXPRESS' | 'PARCEL' | 'LETTER';
-
 /** The rules in the units the code uses. */
 export interface Rules {
   scanTopic: string;
@@ -35,7 +35,7 @@ export interface Rules {
   graceMs: number;
   summaryCoalesceMs: number;
   /** minutes by mail class; a class without a deadline is absent */
-  deadlines: { receipt: Partial<Record<MailClass, number>>; feedback: Partial<Record<MailClass, number>> };
+  deadlines: Deadlines;
   /** how long hand-off histories and shift ledgers are kept: one day beyond the dedup window */
   retentionMs: number;
 }
@@ -44,7 +44,7 @@ const DAY_MS = 86_400_000;
 
 export function rulesOf(e: RuleSettings): Rules {
   const minutes = (values: Record<MailClass, number>) =>
-    Object.fromEntries(Object.entries(values).filter(([, m]) => m > 0)) as Partial<Record<MailClass, number>>;
+    Object.fromEntries(Object.entries(values).filter(([, m]) => m > 0)) as Deadlines['receipt'];
   return {
     scanTopic: e.SCAN_TOPIC,
     facilitiesFile: e.FACILITIES_FILE,

@@ -1,5 +1,6 @@
 export { Alert, AlertKind, AlertSeverity, AlertStatus, MAX_ALERT_ITEMS } from './alert';
 export { DeadLetterHeader, DeadLetterReason } from './dead-letter';
+export type { Deadlines } from './deadlines';
 export { parseScanMessage } from './parse-scan';
 export type { ParsedScan, ScanLimits } from './parse-scan';
 export { isValidS10, mailClassOfItem, s10CheckDigit } from './s10';
@@ -23,5 +24,16 @@ export {
   isSegmentId,
   ownerFacilityOf,
 } from './segment';
-export { LedgerCounters, SegmentCounters, ShiftId, ShiftSummary, shiftSummaryKey } from './shift-summary';
+export {
+  COUNTERS,
+  FEEDBACK_COUNTER,
+  LedgerCounters,
+  RECEIPT_COUNTER,
+  SegmentCounters,
+  ShiftId,
+  ShiftSummary,
+  shiftSummaryKey,
+  zeroCounters,
+} from './shift-summary';
+export type { ClosureCounter, Counter } from './shift-summary';
 export { DefaultTopic } from './topics';

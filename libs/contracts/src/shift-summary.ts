@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import type { FeedbackOutcome } from './scan-event';
 import { FacilityId, SegmentId } from './segment';
 
 const Count = z.number().int().nonnegative();
@@ -24,6 +25,25 @@ export const LedgerCounters = z.object({
   duplicates: Count,
 });
 export type LedgerCounters = z.infer<typeof LedgerCounters>;
+
+/** The counters' names, in the contract's order: the one list every other place takes them from. */
+export const COUNTERS = LedgerCounters.keyof().options;
+export type Counter = keyof LedgerCounters;
+
+/** Every counter at 0. */
+export function zeroCounters(): LedgerCounters {
+  return Object.fromEntries(COUNTERS.map((c) => [c, 0])) as LedgerCounters;
+}
+
+/** The counters a closure adds to (rule 3): a RECEIPT's, and a FEEDBACK's by its outcome. */
+export type ClosureCounter = 'received' | 'delivered' | 'locker' | 'pickupPoint' | 'returned';
+export const RECEIPT_COUNTER = 'received' satisfies ClosureCounter;
+export const FEEDBACK_COUNTER: Readonly<Record<FeedbackOutcome, ClosureCounter>> = {
+  DELIVERED: 'delivered',
+  LOCKER: 'locker',
+  PICKUP_POINT: 'pickupPoint',
+  RETURNED: 'returned',
+};
 
 /** Counters of the hand-offs to one downstream segment. */
 export const SegmentCounters = LedgerCounters.extend({ to: SegmentId });

@@ -1,8 +1,15 @@
-import { isRoute, mailClassOfItem, ownerFacilityOf, type MailClass, type ScanEvent } from '@app/contracts';
+import {
+  FEEDBACK_COUNTER,
+  RECEIPT_COUNTER,
+  isRoute,
+  mailClassOfItem,
+  ownerFacilityOf,
+  type ClosureCounter,
+  type MailClass,
+  type ScanEvent,
+} from '@app/contracts';
 
 import { handOffKey } from './keys';
-
-export type ClosureCounter = 'received' | 'delivered' | 'locker' | 'pickupPoint' | 'returned';
 
 /** One scan as the ledger script takes it (short field names: it is serialised per event). */
 export interface LedgerScan {
@@ -26,13 +33,6 @@ export interface LedgerScan {
   n?: ClosureCounter;
   v?: 1;
 }
-
-const closureOf: Record<'DELIVERED' | 'LOCKER' | 'PICKUP_POINT' | 'RETURNED', ClosureCounter> = {
-  DELIVERED: 'delivered',
-  LOCKER: 'locker',
-  PICKUP_POINT: 'pickupPoint',
-  RETURNED: 'returned',
-};
 
 /** The facility whose ledger a scan changes: the owner of `from`, or of the route for a FEEDBACK. */
 export function ledgerOwnerOf(event: ScanEvent): string {
@@ -74,7 +74,7 @@ export function toLedgerScan(
         event.from,
         event.to,
         mailClassOfItem(event.itemId),
-        'received',
+        RECEIPT_COUNTER,
         false,
       );
     case 'FEEDBACK':
@@ -87,7 +87,7 @@ export function toLedgerScan(
         '',
         event.route,
         mailClassOfItem(event.itemId),
-        closureOf[event.outcome],
+        FEEDBACK_COUNTER[event.outcome],
         event.consent === true,
       );
   }

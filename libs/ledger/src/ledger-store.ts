@@ -1,6 +1,6 @@
 import { ReplyError, type Result } from 'ioredis';
 
-import type { MailClass } from '@app/contracts';
+import type { Deadlines } from '@app/contracts';
 import type { RedisClient } from '@app/redis';
 
 import { ledgerKeys } from './keys';
@@ -50,8 +50,6 @@ declare module 'ioredis' {
       key: string,
     ): Result<number, Context>;
     trimOutbox(outbox: string, maxSeq: string): Result<number, Context>;
-    claimLease(lease: string, instanceId: string, ttlMs: string): Result<number, Context>;
-    releaseLease(lease: string, instanceId: string): Result<number, Context>;
   }
 }
 
@@ -109,12 +107,6 @@ export class LedgerRegressedError extends Error {
     );
     this.name = 'LedgerRegressedError';
   }
-}
-
-/** Deadlines in minutes (rule 5), by hand-off kind and mail class; a missing class has none. */
-export interface Deadlines {
-  receipt: Partial<Record<MailClass, number>>;
-  feedback: Partial<Record<MailClass, number>>;
 }
 
 /** The deadlines as the scripts take them: "R|<class>" and "F|<class>" -> minutes. */

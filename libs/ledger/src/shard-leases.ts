@@ -1,7 +1,6 @@
-import type { RedisClient } from '@app/redis';
+import { claimLease, releaseLease, type RedisClient } from '@app/redis';
 
 import { ledgerKeys } from './keys';
-import { defineLedgerScripts } from './scripts';
 
 /** Which of `shards` shards a facility belongs to (FNV-1a of its id): the same answer in every process. */
 export function shardOf(facilityId: string, shards: number): number {
@@ -26,9 +25,7 @@ export class ShardLeases {
     private readonly instanceId: string,
     private readonly shards: number,
     private readonly leaseMs: number,
-  ) {
-    defineLedgerScripts(redis);
-  }
+  ) {}
 
   /** Renews what it holds and takes free shards up to its share; returns the shards gained and lost. */
   async refresh(nowMs: number): Promise<{ gained: number[]; lost: number[] }> {
@@ -43,9 +40,9 @@ export class ShardLeases {
     for (const shard of [...this.owned]) {
       const keep = this.owned.size <= share || live === 1;
       const held = keep
-        ? await this.redis.claimLease(ledgerKeys.watchLease(shard), this.instanceId, String(this.leaseMs))
-        : (await this.redis.releaseLease(ledgerKeys.watchLease(shard), this.instanceId), 0);
-      if (held !== 1) {
+        ? await claimLease(this.redis, ledgerKeys.watchLease(shard), this.instanceId, this.leaseMs)
+        : (await releaseLease(this.redis, ledgerKeys.watchLease(shard), this.instanceId), false);
+      if (!held) {
         this.owned.delete(shard);
         lost.push(shard);
       }
@@ -54,10 +51,7 @@ export class ShardLeases {
     for (let i = 0; i < this.shards && this.owned.size < share; i++) {
       const shard = (start + i) % this.shards;
       if (this.owned.has(shard)) continue;
-      if (
-        (await this.redis.claimLease(ledgerKeys.watchLease(shard), this.instanceId, String(this.leaseMs))) ===
-        1
-      ) {
+      if (await claimLease(this.redis, ledgerKeys.watchLease(shard), this.instanceId, this.leaseMs)) {
         this.owned.add(shard);
         gained.push(shard);
       }
@@ -68,7 +62,7 @@ export class ShardLeases {
   /** Gives every shard back (a clean stop): the others take them at once. */
   async releaseAll(): Promise<void> {
     for (const shard of this.owned)
-      await this.redis.releaseLease(ledgerKeys.watchLease(shard), this.instanceId);
+      await releaseLease(this.redis, ledgerKeys.watchLease(shard), this.instanceId);
     this.owned.clear();
     await this.redis.zrem(ledgerKeys.watchMembers(), this.instanceId);
   }

@@ -1,20 +1,9 @@
+import { COUNTERS, zeroCounters, type Counter, type LedgerCounters } from '@app/contracts';
 import type { RedisClient } from '@app/redis';
 
 import { ledgerKeys } from './keys';
 
-export const COUNTERS = [
-  'handedOut',
-  'received',
-  'delivered',
-  'locker',
-  'pickupPoint',
-  'returned',
-  'open',
-  'orphans',
-  'duplicates',
-] as const;
-export type Counter = (typeof COUNTERS)[number];
-export type Counters = Record<Counter, number>;
+export type Counters = LedgerCounters;
 
 export interface SegmentCounters extends Counters {
   to: string;
@@ -36,10 +25,6 @@ export interface ShiftLedger {
   violations: { unconsentedDelivery: number };
   openItems: HandOffRef[];
   orphanItems: HandOffRef[];
-}
-
-export function zeroCounters(): Counters {
-  return Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Counters;
 }
 
 const isCounter = (name: string): name is Counter => (COUNTERS as readonly string[]).includes(name);

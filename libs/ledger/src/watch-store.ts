@@ -1,7 +1,9 @@
 import type { RedisClient } from '@app/redis';
 
 import { ledgerKeys } from './keys';
-import { deadlinesArg, type Deadlines } from './ledger-store';
+import type { Deadlines } from '@app/contracts';
+
+import { deadlinesArg } from './ledger-store';
 import { defineLedgerScripts } from './scripts';
 
 export interface WatchStoreOptions {

@@ -1,5 +1,7 @@
 import { diffShift, type ReportedShift } from './compare-shift';
-import { zeroCounters, type ShiftTruth } from './ground-truth';
+import { zeroCounters } from '@app/contracts';
+
+import type { ShiftTruth } from './ground-truth';
 
 const truth: ShiftTruth = {
   facilityId: 'SIM-DS001',

@@ -1,6 +1,6 @@
-import type { LedgerCounters, MailClass } from '@app/contracts';
+import { COUNTERS, zeroCounters, type LedgerCounters, type MailClass } from '@app/contracts';
 
-import { COUNTER_NAMES, zeroCounters, type ShiftTruth } from './ground-truth';
+import type { ShiftTruth } from './ground-truth';
 
 /** What the system reports for a shift: a shift summary (SPEC section 5) or a ledger read back from Redis. */
 export interface ReportedShift {
@@ -23,7 +23,7 @@ export function diffShift(truth: ShiftTruth, reported: ReportedShift): string[] 
   const where = `${truth.facilityId}|${truth.shiftId}`;
   const out: string[] = [];
   const counters = (label: string, want: LedgerCounters, got: LedgerCounters) => {
-    for (const name of COUNTER_NAMES) {
+    for (const name of COUNTERS) {
       if (want[name] !== got[name])
         out.push(`${where} ${label}.${name}: expected ${want[name]}, got ${got[name]}`);
     }

@@ -1,24 +1,14 @@
 import type { FacilityCalendar } from '@app/calendar';
 import {
+  COUNTERS,
   DeadLetterReason,
   MailClass,
+  zeroCounters,
+  type Counter,
   type FeedbackOutcome,
   type LedgerCounters,
   type SegmentCounters,
 } from '@app/contracts';
-
-export const COUNTER_NAMES = [
-  'handedOut',
-  'received',
-  'delivered',
-  'locker',
-  'pickupPoint',
-  'returned',
-  'open',
-  'orphans',
-  'duplicates',
-] as const;
-export type CounterName = (typeof COUNTER_NAMES)[number];
 
 const MAIL_CLASSES: readonly MailClass[] = MailClass.options;
 const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = DeadLetterReason.options;
@@ -144,7 +134,7 @@ interface ShiftTally {
   shiftId: string;
   startMs: number;
   endMs: number;
-  /** "<class>|<to>" -> counters in COUNTER_NAMES order */
+  /** "<class>|<to>" -> counters in COUNTERS order */
   cells: Map<string, number[]>;
   openItems: string[];
   orphanItems: string[];
@@ -202,11 +192,11 @@ export class GroundTruthBuilder {
     return tally;
   }
 
-  count(shift: ShiftTally, mailClass: MailClass, to: string, counter: CounterName): void {
+  count(shift: ShiftTally, mailClass: MailClass, to: string, counter: Counter): void {
     const cell = `${mailClass}|${to}`;
     let counters = shift.cells.get(cell);
     if (counters === undefined)
-      shift.cells.set(cell, (counters = new Array<number>(COUNTER_NAMES.length).fill(0)));
+      shift.cells.set(cell, (counters = new Array<number>(COUNTERS.length).fill(0)));
     counters[COUNTER_INDEX[counter]]++;
   }
 
@@ -236,21 +226,14 @@ export class GroundTruthBuilder {
   }
 }
 
-const COUNTER_INDEX = Object.fromEntries(COUNTER_NAMES.map((name, i) => [name, i])) as Record<
-  CounterName,
-  number
->;
-
-export function zeroCounters(): LedgerCounters {
-  return Object.fromEntries(COUNTER_NAMES.map((name) => [name, 0])) as LedgerCounters;
-}
+const COUNTER_INDEX = Object.fromEntries(COUNTERS.map((name, i) => [name, i])) as Record<Counter, number>;
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function addInto(target: LedgerCounters, counters: readonly number[]): void {
-  for (let i = 0; i < COUNTER_NAMES.length; i++) target[COUNTER_NAMES[i]] += counters[i];
+  for (let i = 0; i < COUNTERS.length; i++) target[COUNTERS[i]] += counters[i];
 }
 
 function finishShift(tally: ShiftTally): ShiftTruth {

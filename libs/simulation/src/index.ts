@@ -2,9 +2,7 @@ export { diffShift } from './compare-shift';
 export type { ReportedShift } from './compare-shift';
 export { DEFAULT_SHUFFLE_WINDOW_MS, inOrder, shuffled } from './delivery-order';
 export type { ShuffleOptions } from './delivery-order';
-export { COUNTER_NAMES, zeroCounters } from './ground-truth';
 export type {
-  CounterName,
   DayTally,
   ExpectedAlerts,
   GroundTruth,
@@ -42,10 +40,4 @@ export {
   NO_FAULTS,
   resolveOptions,
 } from './simulation-options';
-export type {
-  Deadlines,
-  FaultRates,
-  ResolvedOptions,
-  SimulationOptions,
-  TrafficMix,
-} from './simulation-options';
+export type { FaultRates, ResolvedOptions, SimulationOptions, TrafficMix } from './simulation-options';

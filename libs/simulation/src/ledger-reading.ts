@@ -1,6 +1,8 @@
 import type { FacilityCalendar } from '@app/calendar';
 import {
+  FEEDBACK_COUNTER,
   mailClassOfItem,
+  zeroCounters,
   ownerFacilityOf,
   parseScanMessage,
   type DeadLetterReason,
@@ -9,7 +11,7 @@ import {
   type ScanLimits,
 } from '@app/contracts';
 
-import { zeroCounters, type ShiftTruth } from './ground-truth';
+import type { ShiftTruth } from './ground-truth';
 
 interface Scan {
   closure: boolean;
@@ -34,13 +36,6 @@ interface ShiftReading {
   orphanItems: string[];
   unconsented: number;
 }
-
-const COUNTER_OF = {
-  DELIVERED: 'delivered',
-  LOCKER: 'locker',
-  PICKUP_POINT: 'pickupPoint',
-  RETURNED: 'returned',
-} as const;
 
 /** The system's defaults (SPEC section 2). */
 export const DEFAULT_SCAN_LIMITS: ScanLimits = {
@@ -111,7 +106,7 @@ export class LedgerReading {
       shiftKey,
       mailClass,
       to,
-      counter: event.type === 'FEEDBACK' ? COUNTER_OF[event.outcome] : 'received',
+      counter: event.type === 'FEEDBACK' ? FEEDBACK_COUNTER[event.outcome] : 'received',
       consent: event.type === 'FEEDBACK' && event.consent === true,
     });
   }

@@ -1,7 +1,13 @@
 import { FacilityCalendar, type FacilityCalendarFile } from '@app/calendar';
-import { ownerFacilityOf, type DeadLetterReason, type FeedbackOutcome, type MailClass } from '@app/contracts';
+import {
+  FEEDBACK_COUNTER,
+  ownerFacilityOf,
+  type DeadLetterReason,
+  type FeedbackOutcome,
+  type MailClass,
+} from '@app/contracts';
 
-import { GroundTruthBuilder, type CounterName, type GroundTruth } from './ground-truth';
+import { GroundTruthBuilder, type GroundTruth } from './ground-truth';
 import { MAX_SERIAL, SERVICE_INDICATORS, itemNumber, withWrongCheckDigit } from './item-numbers';
 import { LocalClock } from './local-clock';
 import { buildNetwork, facilityCalendarOf, type DeliveryStation, type Network } from './network';
@@ -170,12 +176,6 @@ interface HandOffPlan {
 
 const CLASSES: readonly MailClass[] = ['EXPRESS', 'PARCEL', 'LETTER'];
 const OUTCOMES: readonly FeedbackOutcome[] = ['DELIVERED', 'LOCKER', 'PICKUP_POINT', 'RETURNED'];
-const CLOSURE_COUNTER: Record<FeedbackOutcome, CounterName> = {
-  DELIVERED: 'delivered',
-  LOCKER: 'locker',
-  PICKUP_POINT: 'pickupPoint',
-  RETURNED: 'returned',
-};
 const BAD_REASONS: ReadonlyArray<
   [BadMessageReason, 'invalidJson' | 'schemaError' | 'badItemId' | 'oversize']
 > = [
@@ -540,7 +540,7 @@ class DayGenerator {
         mailClass: handOffClass,
         handedOverAtMs: plan.atMs,
         deadline: toRoute ? 'FEEDBACK' : 'RECEIPT',
-        dueAtMs: minutes === null ? null : plan.atMs + minutes * MINUTE_MS,
+        dueAtMs: minutes === undefined ? null : plan.atMs + minutes * MINUTE_MS,
         cause,
       });
       if (cause === 'NOT_YET') tally.faults.notYet++;
@@ -563,7 +563,7 @@ class DayGenerator {
       unconsented ? 'UNCONSENTED_DELIVERY' : null,
     );
     tally.closures++;
-    truth.count(shift, handOffClass, to, toRoute ? CLOSURE_COUNTER[closure.outcome] : 'received');
+    truth.count(shift, handOffClass, to, toRoute ? FEEDBACK_COUNTER[closure.outcome] : 'received');
     if (toRoute && handOffClass === 'EXPRESS' && itemClass === 'EXPRESS') tally.expressFeedbacks++;
     if (unconsented) {
       shift.unconsented++;

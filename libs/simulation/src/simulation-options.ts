@@ -1,5 +1,5 @@
 import { isTimeZone, type FacilityCalendarFile } from '@app/calendar';
-import type { FeedbackOutcome, MailClass } from '@app/contracts';
+import type { Deadlines, FeedbackOutcome, MailClass } from '@app/contracts';
 
 import type { NetworkSize } from './network';
 
@@ -49,12 +49,6 @@ export interface TrafficMix {
   takenOutAgain: number;
 }
 
-/** Deadlines in minutes from the HANDOVER (SPEC rule 5); null: none. */
-export interface Deadlines {
-  receipt: Record<MailClass, number | null>;
-  feedback: Record<MailClass, number | null>;
-}
-
 export interface SimulationOptions {
   /** the same seed and options give the same day */
   seed: number;
@@ -81,7 +75,10 @@ export interface SimulationOptions {
   network?: Partial<NetworkSize>;
   faults?: Partial<FaultRates>;
   mix?: Partial<TrafficMix>;
-  /** used only for the `dueAtMs` of open hand-offs in the truth; default SPEC rule 5 */
+  /**
+   * used only for the `dueAtMs` of open hand-offs in the truth; default SPEC rule 5. Each kind's map
+   * replaces the default whole (a class absent: no deadline).
+   */
   deadlines?: Partial<Deadlines>;
   /**
    * The calendar the system under test reads (its FACILITIES_FILE), for the shifts of the truth;
@@ -137,8 +134,8 @@ export const DEFAULT_MIX: Readonly<TrafficMix> = {
 };
 
 export const DEFAULT_DEADLINES: Readonly<Deadlines> = {
-  receipt: { EXPRESS: 60, PARCEL: 240, LETTER: null },
-  feedback: { EXPRESS: 240, PARCEL: null, LETTER: null },
+  receipt: { EXPRESS: 60, PARCEL: 240 },
+  feedback: { EXPRESS: 240 },
 };
 
 export const DEFAULT_NETWORK: Readonly<NetworkSize> = {
@@ -209,8 +206,8 @@ export function resolveOptions(options: SimulationOptions): ResolvedOptions {
     'mix.explicitMailClass + mix.reclassified must be at most 1',
   );
   const deadlines: Deadlines = {
-    receipt: { ...DEFAULT_DEADLINES.receipt, ...options.deadlines?.receipt },
-    feedback: { ...DEFAULT_DEADLINES.feedback, ...options.deadlines?.feedback },
+    receipt: options.deadlines?.receipt ?? DEFAULT_DEADLINES.receipt,
+    feedback: options.deadlines?.feedback ?? DEFAULT_DEADLINES.feedback,
   };
   if (problems.length > 0) throw new RangeError(`simulation options: ${problems.join('; ')}`);
   return {

@@ -1,4 +1,4 @@
-import type { RedisClient } from '@app/redis';
+import { claimLease, releaseLease, type RedisClient } from '@app/redis';
 
 import { DeliveryMessage, dedupKeyOf, deliveryIdOf, revisionOf, type Delivery } from './delivery';
 import { subscriptionKeys as k } from './keys';
@@ -68,13 +68,11 @@ export class DeliveryQueue {
   }
 
   async claim(subscriptionId: string, instanceId: string, ttlMs: number): Promise<boolean> {
-    return (
-      (await this.redis.claimSubscriptionLease(k.lease(subscriptionId), instanceId, String(ttlMs))) === 1
-    );
+    return await claimLease(this.redis, k.lease(subscriptionId), instanceId, ttlMs);
   }
 
   async release(subscriptionId: string, instanceId: string): Promise<void> {
-    await this.redis.releaseSubscriptionLease(k.lease(subscriptionId), instanceId);
+    await releaseLease(this.redis, k.lease(subscriptionId), instanceId);
   }
 
   /** The oldest `limit` pending deliveries. A body that no longer parses is returned as null message. */

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Result } from 'ioredis';
+
+import { defineScripts, type ScriptHost } from '@app/redis';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -18,8 +19,6 @@ declare module 'ioredis' {
       prompt: '0' | '1',
       ...entries: string[]
     ): Result<number, Context>;
-    claimSubscriptionLease(lease: string, instanceId: string, ttlMs: string): Result<number, Context>;
-    releaseSubscriptionLease(lease: string, instanceId: string): Result<number, Context>;
     markDelivered(
       queue: string,
       bodies: string,
@@ -84,8 +83,6 @@ declare module 'ioredis' {
 
 const FILES = [
   'enqueueDeliveries-6.lua',
-  'claimSubscriptionLease-1.lua',
-  'releaseSubscriptionLease-1.lua',
   'markDelivered-5.lua',
   'markFailed-3.lua',
   'abandonExpired-4.lua',
@@ -94,19 +91,7 @@ const FILES = [
   'settleAlertmanager-8.lua',
 ];
 
-const defined = new WeakSet<object>();
-
-/** Defines the subscription scripts as commands of `redis` (file name: `<name>-<number of keys>.lua`). */
-export function defineSubscriptionScripts(redis: {
-  defineCommand(name: string, def: { numberOfKeys: number; lua: string }): void;
-}): void {
-  if (defined.has(redis)) return;
-  for (const file of FILES) {
-    const [, name, keys] = /^(\w+)-(\d+)\.lua$/.exec(file) as RegExpExecArray;
-    redis.defineCommand(name, {
-      numberOfKeys: Number(keys),
-      lua: readFileSync(join(__dirname, 'lua', file), 'utf8'),
-    });
-  }
-  defined.add(redis);
+/** Defines the subscription scripts (./lua, `<name>-<number of keys>.lua`) as commands of `redis`. */
+export function defineSubscriptionScripts(redis: ScriptHost): void {
+  defineScripts(redis, join(__dirname, 'lua'), FILES);
 }

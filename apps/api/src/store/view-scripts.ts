@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Result } from 'ioredis';
+
+import { defineScripts, type ScriptHost } from '@app/redis';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -20,19 +21,8 @@ declare module 'ioredis' {
 }
 
 const FILES = ['ingestAlerts-3.lua', 'ingestSummaries-2.lua'];
-const defined = new WeakSet<object>();
 
 /** Defines the view scripts (./lua, named `<name>-<number of keys>.lua`) as commands of `redis`. */
-export function defineViewScripts(redis: {
-  defineCommand(name: string, def: { numberOfKeys: number; lua: string }): void;
-}): void {
-  if (defined.has(redis)) return;
-  for (const file of FILES) {
-    const [, name, keys] = /^(\w+)-(\d+)\.lua$/.exec(file) as RegExpExecArray;
-    redis.defineCommand(name, {
-      numberOfKeys: Number(keys),
-      lua: readFileSync(join(__dirname, 'lua', file), 'utf8'),
-    });
-  }
-  defined.add(redis);
+export function defineViewScripts(redis: ScriptHost): void {
+  defineScripts(redis, join(__dirname, 'lua'), FILES);
 }

@@ -1,7 +1,8 @@
 --[[
-claimLease-1.lua: takes or keeps a watch shard's lease.
+claimLease-1.lua: takes or keeps a lease (a watch shard, the active lag monitor, one subscription's
+deliveries): a key holding its holder's id, with a time to live.
 
-KEYS[1]  the shard's lease key
+KEYS[1]  the lease key
 ARGV[1]  this instance's id
 ARGV[2]  lease time to live, ms
 
