@@ -10,8 +10,9 @@ import {
   subscriptionDestinationsOf,
   type ServiceConfig,
   type SubscriptionDestinations,
+  DEFAULT_GROUP_IDS,
+  OutputTopicSettings,
 } from '@app/config';
-import { DefaultTopic } from '@app/contracts';
 import type { HttpTimeouts } from '@app/observability';
 
 import { readTokensFile, type ApiToken } from './auth/tokens-file';
@@ -21,12 +22,12 @@ export const ApiEnv = serviceSettings({
   /** the API, the dashboard, /metrics and /health/* */
   HTTP_PORT: env.int(3000, 0, 65_535),
   TOKENS_FILE: env.string('deploy/config/tokens.json'),
-  ALERTS_TOPIC: env.string(DefaultTopic.alerts),
-  SUMMARIES_TOPIC: env.string(DefaultTopic.shiftSummaries),
+  ALERTS_TOPIC: OutputTopicSettings.ALERTS_TOPIC,
+  SUMMARIES_TOPIC: OutputTopicSettings.SUMMARIES_TOPIC,
   /** used only when the API creates a missing alerts or summaries topic (as the watch would) */
-  OUTPUT_TOPIC_PARTITIONS: env.int(6, 1, 10_000),
+  OUTPUT_TOPIC_PARTITIONS: OutputTopicSettings.OUTPUT_TOPIC_PARTITIONS,
   /** the consumer group that feeds the alert and summary views; API instances share it */
-  API_GROUP_ID: env.string('handover-api'),
+  API_GROUP_ID: env.string(DEFAULT_GROUP_IDS.api),
   /** how many alert changes the change log behind GET /api/v1/alerts/stream keeps (approximately) */
   ALERT_STREAM_MAXLEN: env.int(200_000, 1_000, 100_000_000),
   /** seconds between heartbeat comments on an open alert stream */

@@ -9,8 +9,9 @@ import {
   serviceConfigOf,
   serviceSettings,
   type ServiceConfig,
+  DEFAULT_GROUP_IDS,
+  OutputTopicSettings,
 } from '@app/config';
-import { DefaultTopic } from '@app/contracts';
 import type { WindowSettings } from '@app/lag';
 
 /** Minutes, fractions allowed (0.1 = 6 s, for tests and drills). */
@@ -22,7 +23,7 @@ const minutes = (fallback: number, min: number) =>
     .pipe(z.coerce.number({ invalid_type_error: 'must be a number of minutes' }).min(min).max(10_080));
 
 /** The system's own consumer groups: the ledger, and the API's and notifier's. */
-export const DEFAULT_LAG_GROUPS = ['handover-ledger', 'handover-api', 'handover-notifier'];
+export const DEFAULT_LAG_GROUPS: string[] = Object.values(DEFAULT_GROUP_IDS);
 
 /** The lag monitor's environment (SPEC section 8), parsed once at start-up. */
 export const LagMonitorEnv = serviceSettings({
@@ -46,9 +47,9 @@ export const LagMonitorEnv = serviceSettings({
   LAG_INSTANCE_ID: env.optionalString(),
   /** GET /metrics, /health/live and /health/ready; 0: a free port */
   LAG_METRICS_PORT: env.int(9466, 0, 65_535),
-  ALERTS_TOPIC: env.string(DefaultTopic.alerts),
+  ALERTS_TOPIC: OutputTopicSettings.ALERTS_TOPIC,
   /** used only when the monitor creates a missing alerts topic (as the watch does) */
-  OUTPUT_TOPIC_PARTITIONS: env.int(6, 1, 10_000),
+  OUTPUT_TOPIC_PARTITIONS: OutputTopicSettings.OUTPUT_TOPIC_PARTITIONS,
 });
 export type LagMonitorEnv = z.infer<typeof LagMonitorEnv>;
 

@@ -1,10 +1,17 @@
 import { z } from 'zod';
 
-import { env, parseEnv, serviceConfigOf, serviceSettings, type ServiceConfig } from '@app/config';
+import {
+  env,
+  parseEnv,
+  serviceConfigOf,
+  serviceSettings,
+  type ServiceConfig,
+  DEFAULT_GROUP_IDS,
+} from '@app/config';
 
 /** The ledger consumer's environment (SPEC section 10), parsed once at start-up. */
 export const LedgerEnv = serviceSettings({
-  LEDGER_GROUP_ID: env.string('handover-ledger'),
+  LEDGER_GROUP_ID: env.string(DEFAULT_GROUP_IDS.ledger),
   SCAN_TOPIC_PARTITIONS: env.int(12, 1, 10_000),
   /**
    * How far behind the newest applied offset the position kept in Redis stays. It must exceed the

@@ -11,8 +11,9 @@ import {
   subscriptionDestinationsOf,
   type ServiceConfig,
   type SubscriptionDestinations,
+  DEFAULT_GROUP_IDS,
+  OutputTopicSettings,
 } from '@app/config';
-import { DefaultTopic } from '@app/contracts';
 import type { RobotChannel, RobotWindow } from '@app/subscriptions';
 
 const seconds = (fallback: number, min: number, max: number) =>
@@ -24,11 +25,11 @@ const seconds = (fallback: number, min: number, max: number) =>
 
 /** The notifier's environment, parsed once at start-up. */
 export const NotifierEnv = serviceSettings({
-  ALERTS_TOPIC: env.string(DefaultTopic.alerts),
-  SUMMARIES_TOPIC: env.string(DefaultTopic.shiftSummaries),
+  ALERTS_TOPIC: OutputTopicSettings.ALERTS_TOPIC,
+  SUMMARIES_TOPIC: OutputTopicSettings.SUMMARIES_TOPIC,
   /** as the watch: the partitions of the output topics, when the notifier starts first and creates them */
-  OUTPUT_TOPIC_PARTITIONS: env.int(6, 1, 10_000),
-  NOTIFIER_GROUP_ID: env.string('handover-notifier'),
+  OUTPUT_TOPIC_PARTITIONS: OutputTopicSettings.OUTPUT_TOPIC_PARTITIONS,
+  NOTIFIER_GROUP_ID: env.string(DEFAULT_GROUP_IDS.notifier),
   /**
    * a group with no committed offsets reads the topics from their beginning (true) or their end; either
    * way a subscription gets only what was published after it was created

@@ -2,14 +2,18 @@ import { hostname } from 'node:os';
 
 import { z } from 'zod';
 
-import { env, parseEnv, serviceConfigOf, serviceSettings, type ServiceConfig } from '@app/config';
-import { DefaultTopic } from '@app/contracts';
+import {
+  env,
+  parseEnv,
+  serviceConfigOf,
+  serviceSettings,
+  type ServiceConfig,
+  OutputTopicSettings,
+} from '@app/config';
 
 /** The watch's environment, parsed once at start-up. */
 export const WatchEnv = serviceSettings({
-  ALERTS_TOPIC: env.string(DefaultTopic.alerts),
-  SUMMARIES_TOPIC: env.string(DefaultTopic.shiftSummaries),
-  OUTPUT_TOPIC_PARTITIONS: env.int(6, 1, 10_000),
+  ...OutputTopicSettings,
   /** facilities are split into this many shards; each is watched by one instance at a time */
   WATCH_SHARDS: env.int(16, 1, 1_024),
   WATCH_TICK_MS: env.int(500, 50, 60_000),

@@ -13,3 +13,4 @@ export { formatIp, isIpv4Bytes, networkContains, parseIp, parseNetwork } from '.
 export type { IpBytes, Network } from './networks';
 export { SubscriptionSettings, subscriptionDestinationsOf } from './subscription-settings';
 export type { HostRule, SubscriptionDestinations } from './subscription-settings';
+export { DEFAULT_GROUP_IDS, OutputTopicSettings } from './topic-settings';
