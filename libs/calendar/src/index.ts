@@ -9,3 +9,4 @@ export {
   parseFacilityCalendarFile,
 } from './facility-calendar-file';
 export type { ParsedFacilityCalendarFile } from './facility-calendar-file';
+export { ZoneClock } from './zone-clock';

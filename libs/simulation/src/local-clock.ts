@@ -1,3 +1,5 @@
+import { ZoneClock } from '@app/calendar';
+
 // A module-level alias: a global looked up in a vm context (Jest's) is slow; see random.ts.
 const floor = Math.floor;
 const MINUTE_MS = 60_000;
@@ -12,31 +14,17 @@ const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0
  * Local wall time of one IANA zone: RFC 3339 text with the local offset, as a scanner writes it, and
  * the local time of day. Intl is asked once per quarter hour, so formatting a million instants is cheap.
  */
-export class LocalClock {
-  private readonly format: Intl.DateTimeFormat;
+export class LocalClock extends ZoneClock {
   private readonly offsets = new Map<number, number>();
   /** minute since the epoch -> [`YYYY-MM-DDTHH:MM:` local, offset text] */
   private readonly minuteTexts = new Map<number, [string, string]>();
 
-  constructor(readonly timezone: string) {
-    this.format = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-  }
-
-  /** Local time minus UTC at the instant, in ms. */
-  offsetAt(ms: number): number {
+  /** Local time minus UTC at the instant, in ms (looked up once per quarter hour). */
+  override offsetAt(ms: number): number {
     const bucket = floor(ms / BUCKET_MS);
     let offset = this.offsets.get(bucket);
     if (offset === undefined) {
-      offset = this.computeOffset(bucket * BUCKET_MS);
+      offset = super.offsetAt(bucket * BUCKET_MS);
       this.offsets.set(bucket, offset);
     }
     return offset;
@@ -80,15 +68,6 @@ export class LocalClock {
     let guess = wall - this.offsetAt(wall);
     guess = wall - this.offsetAt(guess);
     return guess;
-  }
-
-  private computeOffset(ms: number): number {
-    const parts: Record<string, number> = {};
-    for (const part of this.format.formatToParts(ms)) {
-      if (part.type !== 'literal') parts[part.type] = Number(part.value);
-    }
-    const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
-    return wall - Math.floor(ms / 1000) * 1000;
   }
 }
 
