@@ -17,8 +17,19 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { s10CheckDigit } from '@app/contracts';
 
 import { startDevInfra } from '../local/cli';
+import { numberOption, parseCommandLine, parseOrExit } from '../local/cli-args';
 import { BenchProcess } from './processes';
 import { distributionOf, fmt, sleep, type Distribution, type Progress } from './progress';
+
+const USAGE = `npm run bench:alert-delay -- [--rate N] [--seconds N]
+
+Alert delay under a steady load, alone (npm run bench measures it as its figure 4), on the local Kafka
+and Redis (started when KAFKA_BROKERS/REDIS_URL are unset): the ledger consumer and the watch as child
+processes, background traffic at --rate, ten probes a second; prints the fire and resolve delays.
+
+  --rate N       background events per second (default 5000)
+  --seconds N    how long to measure (default 60)
+  -h, --help`;
 
 const item = (prefix: string, n: number) => {
   const digits = String(n % 100_000_000).padStart(8, '0');
@@ -229,10 +240,16 @@ export async function measureAlertDelay(options: AlertDelayOptions): Promise<Ale
 }
 
 async function main(): Promise<void> {
-  const arg = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  };
+  const { rate, seconds } = parseOrExit({ name: 'bench:alert-delay', usage: USAGE }, () => {
+    const { values } = parseCommandLine(process.argv.slice(2), {
+      rate: { type: 'string' },
+      seconds: { type: 'string' },
+    });
+    return {
+      rate: numberOption(values.rate, 'rate', 5_000),
+      seconds: numberOption(values.seconds, 'seconds', 60, { min: 1 }),
+    };
+  });
   let brokers = process.env.KAFKA_BROKERS;
   let redisUrl = process.env.REDIS_URL;
   if (!brokers || !redisUrl) {
@@ -243,8 +260,8 @@ async function main(): Promise<void> {
   const result = await measureAlertDelay({
     brokers,
     redisUrl,
-    rate: arg('rate', 5_000),
-    seconds: arg('seconds', 60),
+    rate,
+    seconds,
   });
   const line = (name: string, d: Distribution) =>
     console.log(`${name}: n=${d.n} p50=${d.p50} ms p90=${d.p90} ms p99=${d.p99} ms max=${d.max} ms`);

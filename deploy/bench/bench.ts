@@ -25,6 +25,7 @@ import { parseEnv, RuleSettings, rulesOf } from '@app/config';
 import { LedgerStore } from '@app/ledger';
 import { createRedisClient, type RedisClient } from '@app/redis';
 
+import { numberOption, parseCommandLine, parseOrExit } from '../local/cli-args';
 import { measureAlertDelay } from './alert-delay';
 import { startBenchServers, type BenchServers } from './bench-servers';
 import { benchKafka, produceBenchTopic } from './bench-topic';
@@ -67,40 +68,43 @@ export interface BenchOptions {
 
 const USAGE = `usage: npm run bench -- [--quick] [--events N] [--partitions N] [--seed N] [--out DIR]
   [--memory-handoffs N] [--alert-rate N] [--alert-seconds N] [--max-seconds N] [--redis-db N]
-  [--profile | --no-profile]`;
+  [--profile | --no-profile] [-h | --help]`;
 
-export function parseBenchArgs(argv: string[]): BenchOptions {
-  const quick = argv.includes('--quick');
-  const number = (name: string, full: number, small: number) => {
-    const i = argv.indexOf(`--${name}`);
-    if (i < 0) return quick ? small : full;
-    const n = Number(argv[i + 1]);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} wants a number\n${USAGE}`);
-    return n;
-  };
-  const known = new Set(['--quick', '--profile', '--no-profile']);
-  for (let i = 0; i < argv.length; i++) {
-    if (known.has(argv[i])) continue;
-    if (argv[i].startsWith('--') && i + 1 < argv.length) {
-      i++;
-      continue;
-    }
-    throw new Error(`unexpected argument ${argv[i]}\n${USAGE}`);
-  }
-  const outIndex = argv.indexOf('--out');
+const BENCH_OPTIONS = {
+  quick: { type: 'boolean' },
+  events: { type: 'string' },
+  partitions: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  'memory-handoffs': { type: 'string' },
+  'alert-rate': { type: 'string' },
+  'alert-seconds': { type: 'string' },
+  'max-seconds': { type: 'string' },
+  'redis-db': { type: 'string' },
+  profile: { type: 'boolean' },
+  'no-profile': { type: 'boolean' },
+} as const;
+type NumberOption = Exclude<keyof typeof BENCH_OPTIONS, 'quick' | 'out' | 'profile' | 'no-profile'>;
+
+/** The command line as BenchOptions; throws UsageError (one line, naming the flag) or HelpRequested. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const { values } = parseCommandLine(argv, BENCH_OPTIONS);
+  const quick = values.quick === true;
+  const number = (name: NumberOption, full: number, small: number) =>
+    numberOption(values[name], name, quick ? small : full);
   return {
     quick,
     events: number('events', 1_000_000, 20_000),
     partitions: number('partitions', 12, 12),
     seed: number('seed', 1, 1),
-    out: outIndex >= 0 ? path.resolve(argv[outIndex + 1]) : root,
+    out: values.out !== undefined ? path.resolve(values.out) : root,
     memoryHandOffs: number('memory-handoffs', 200_000, 5_000),
     alertRate: number('alert-rate', 5_000, 500),
     alertSeconds: number('alert-seconds', 60, 10),
     alertSettleSeconds: quick ? 10 : 15,
     maxSeconds: number('max-seconds', 60, 15),
     redisDb: number('redis-db', 70, 70),
-    profile: argv.includes('--profile') ? 'always' : argv.includes('--no-profile') ? 'never' : 'on-miss',
+    profile: values.profile === true ? 'always' : values['no-profile'] === true ? 'never' : 'on-miss',
     network: quick
       ? { centres: 2, stationsPerCentre: 4, routesPerStation: 6 }
       : { centres: 8, stationsPerCentre: 12, routesPerStation: 8 },
@@ -487,13 +491,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 }
 
 if (require.main === module) {
-  let options: BenchOptions;
-  try {
-    options = parseBenchArgs(process.argv.slice(2));
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(64);
-  }
+  const options = parseOrExit({ name: 'bench', usage: USAGE }, () => parseBenchArgs(process.argv.slice(2)));
   runBench(options).then(
     (report) => {
       process.stdout.write(renderMarkdown(report));

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:intake -- [--events N] [--rounds N] [--batch N]`:
+ * `npm run bench:intake -- [--events N] [--rounds N] [--batch N] [--strict]`:
  * the ledger process's own CPU per scan event, without Kafka or Redis. A seeded postal day (with its
  * faults: bad messages, double scans, re-sent copies) in the bench topic's shuffled order and
  * partitioning is read the way the consumer reads it: partition batches through ScanIntake.read
@@ -11,23 +11,45 @@ import { scanRows, type LedgerScan } from '@app/ledger';
 import { generatePostalDay, shuffled } from '@app/simulation';
 
 import { ScanIntake } from '../../apps/ledger/src/scan-intake';
+import { numberOption, parseCommandLine, parseOrExit } from '../local/cli-args';
 import { partitionOf } from './bench-topic';
 
 const LIMITS = { maxEventBytes: 65_536, maxClockSkewMs: 300_000, dedupDays: 7 };
 const MAX_SCANS_PER_CALL = 500;
 const DAY_MS = 86_400_000;
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+const USAGE = `npm run bench:intake -- [--events N] [--rounds N] [--batch N] [--strict]
+
+The ledger process's own CPU per scan event, without Kafka or Redis: a seeded postal day read as the
+consumer reads it (ScanIntake, scanRows). Prints the median CPU per event over the rounds.
+
+  --events N    events of the seeded day (default 200000)
+  --rounds N    measured rounds, after one to warm up (default 9)
+  --batch N     messages per partition batch (default 4000)
+  --strict      as under STRICT_FACILITIES=true (facilities not in the calendar are dead-lettered)
+  -h, --help`;
+
+function parseIntakeArgs(argv: readonly string[]) {
+  const { values } = parseCommandLine(argv, {
+    events: { type: 'string' },
+    rounds: { type: 'string' },
+    batch: { type: 'string' },
+    strict: { type: 'boolean' },
+  });
+  const whole = { min: 1, integer: true };
+  return {
+    events: numberOption(values.events, 'events', 200_000, whole),
+    rounds: numberOption(values.rounds, 'rounds', 9, whole),
+    batchSize: numberOption(values.batch, 'batch', 4_000, whole),
+    strict: values.strict === true,
+  };
 }
 
 function main(): void {
-  const events = option('events', 200_000);
-  const rounds = option('rounds', 9);
-  const batchSize = option('batch', 4_000);
+  const { events, rounds, batchSize, strict } = parseOrExit({ name: 'bench:intake', usage: USAGE }, () =>
+    parseIntakeArgs(process.argv.slice(2)),
+  );
   const partitions = 12;
-  const strict = process.argv.includes('--strict');
   // yesterday (UTC): the same day, so the same messages, for every run on one day
   const startMs = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS;
   const day = generatePostalDay({

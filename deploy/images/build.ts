@@ -5,13 +5,25 @@
  */
 import * as path from 'path';
 
+import { parseCommandLine, parseOrExit } from '../local/cli-args';
 import { dockerProblem } from './docker';
 import { buildLocalImages } from './images';
+
+const USAGE = `npm run images -- [--verbose]
+
+Builds the local base and infrastructure images from Debian packages, starting a Docker daemon first
+when none runs and this is root. Prints one line per image (built or cached, time, size).
+
+  --verbose    print every line of the builds (default: the build steps' chatter is left out)
+  -h, --help`;
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 
 async function main(): Promise<void> {
-  const verbose = process.argv.includes('--verbose');
+  const verbose = parseOrExit(
+    { name: 'images', usage: USAGE },
+    () => parseCommandLine(process.argv.slice(2), { verbose: { type: 'boolean' } }).values.verbose === true,
+  );
   const problem = dockerProblem();
   if (problem) throw new Error(`no Docker daemon: ${problem}`);
   const started = Date.now();

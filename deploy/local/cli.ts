@@ -7,10 +7,31 @@
  */
 import * as path from 'path';
 
+import { parseCommandLine, parseOrExit, UsageError } from './cli-args';
 import { kafkaAnswers, kafkaPid, KAFKA_VERSION, LocalKafka, startKafka, stopKafka } from './local-kafka';
 import { LocalRedis, redisAnswers, redisPid, startRedis, stopRedis } from './local-redis';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+const COMMANDS = ['start', 'stop', 'status'] as const;
+type Command = (typeof COMMANDS)[number];
+
+const USAGE = `npm run infra -- start|stop|status
+
+The developer's Kafka (127.0.0.1:9092, controller 9093) and Redis (127.0.0.1:6380), state under .local/.
+  start     start them, or reuse those already running from .local
+  stop      stop them (data kept in .local/)
+  status    whether each runs and answers
+  -h, --help`;
+
+function parseInfraArgs(argv: readonly string[]): Command {
+  const { positionals } = parseCommandLine(argv, {}, { allowPositionals: true });
+  const [command, ...extra] = positionals;
+  if (!COMMANDS.includes(command as Command))
+    throw new UsageError(`the command is start, stop or status (got ${command ?? 'nothing'})`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${extra.join(' ')} after ${command}`);
+  return command as Command;
+}
 
 export const DEV_INFRA = {
   stateDir: path.join(REPO_ROOT, '.local'),
@@ -80,7 +101,7 @@ async function status(): Promise<void> {
   console.log(`  log         ${rel(path.join(redis.dataDir, 'redis.log'))}`);
 }
 
-async function main(command: string | undefined): Promise<void> {
+async function main(command: Command): Promise<void> {
   switch (command) {
     case 'start':
       printStarted(await startDevInfra());
@@ -92,16 +113,15 @@ async function main(command: string | undefined): Promise<void> {
     case 'status':
       await status();
       return;
-    default:
-      throw new Error(`usage: npm run infra -- start|stop|status (got ${command ?? 'nothing'})`);
   }
 }
 
 if (require.main === module) {
-  main(process.argv[2]).then(
+  const command = parseOrExit({ name: 'infra', usage: USAGE }, () => parseInfraArgs(process.argv.slice(2)));
+  main(command).then(
     () => process.exit(0),
     (error: Error) => {
-      console.error(`infra ${process.argv[2] ?? ''}: ${error.message}`);
+      console.error(`infra ${command}: ${error.message}`);
       process.exit(1);
     },
   );

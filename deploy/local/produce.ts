@@ -12,6 +12,33 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 
 import { DefaultTopic, ownerFacilityOf } from '@app/contracts';
 
+import { parseCommandLine, parseOrExit, UsageError } from './cli-args';
+
+const USAGE = `npm run produce -- FILE [--topic TOPIC]
+
+Sends FILE, one scan event (JSON) per line, to the scan topic, keyed by the owner facility. Lines
+starting with # are comments; "# hbm:retime" moves every occurredAt so that the last scan happened a
+minute ago. Bad lines are sent as they are (they end on the dead-letter topic).
+
+  --topic TOPIC   the scan topic (default SCAN_TOPIC, postal.scan-events)
+  -h, --help
+
+Environment: KAFKA_BROKERS (default localhost:9092), SCAN_TOPIC.`;
+
+function parseProduceArgs(argv: readonly string[]): { file: string; topic: string | undefined } {
+  const { values, positionals } = parseCommandLine(
+    argv,
+    { topic: { type: 'string' } },
+    { allowPositionals: true },
+  );
+  if (values.topic === '') throw new UsageError('--topic: must not be empty');
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length === 0 ? 'FILE missing' : `one FILE only (got ${positionals.join(' ')})`,
+    );
+  return { file: positionals[0], topic: values.topic };
+}
+
 function keyOf(line: string): string | null {
   try {
     const event = JSON.parse(line) as { from?: unknown; route?: unknown };
@@ -39,11 +66,9 @@ function retime(lines: string[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const topicAt = args.indexOf('--topic');
-  const topic = topicAt >= 0 ? args[topicAt + 1] : (process.env.SCAN_TOPIC ?? DefaultTopic.scanEvents);
-  const file = args.find((a, i) => !a.startsWith('--') && (topicAt < 0 || i !== topicAt + 1));
-  if (!file) throw new Error('usage: npm run produce -- FILE [--topic TOPIC]');
+  const args = parseOrExit({ name: 'produce', usage: USAGE }, () => parseProduceArgs(process.argv.slice(2)));
+  const file = args.file;
+  const topic = args.topic ?? process.env.SCAN_TOPIC ?? DefaultTopic.scanEvents;
   const all = readFileSync(file, 'utf8').split('\n');
   const wantsRetime = all.some((l) => l.trim() === '# hbm:retime');
   let lines = all.filter((l) => l.trim() !== '' && !l.startsWith('#'));

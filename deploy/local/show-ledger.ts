@@ -7,9 +7,28 @@ import { Redis } from 'ioredis';
 
 import { listShifts, readShiftLedger } from '@app/ledger';
 
+import { parseCommandLine, parseOrExit, UsageError } from './cli-args';
+
+const USAGE = `npm run ledger:show -- FACILITY [SHIFT_ID]
+
+Prints a facility's shift ledgers from Redis: one line per shift (or for SHIFT_ID only: balanced or not,
+its counters), then the newest of them in full.
+  -h, --help
+
+Environment: REDIS_URL (default redis://127.0.0.1:6380, the Redis of npm start).`;
+
+function parseShowLedgerArgs(argv: readonly string[]): { facilityId: string; shiftId: string | undefined } {
+  const { positionals } = parseCommandLine(argv, {}, { allowPositionals: true });
+  const [facilityId, shiftId, ...extra] = positionals;
+  if (!facilityId) throw new UsageError('FACILITY missing');
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${extra.join(' ')} after SHIFT_ID`);
+  return { facilityId, shiftId };
+}
+
 async function main(): Promise<void> {
-  const [facilityId, shiftId] = process.argv.slice(2);
-  if (!facilityId) throw new Error('usage: npm run ledger:show -- FACILITY [SHIFT_ID]');
+  const { facilityId, shiftId } = parseOrExit({ name: 'ledger:show', usage: USAGE }, () =>
+    parseShowLedgerArgs(process.argv.slice(2)),
+  );
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6380', {
     lazyConnect: true,
     maxRetriesPerRequest: 1,

@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { z } from 'zod';
@@ -22,10 +23,17 @@ import { ConfigError, env as envOf, parseEnv } from '@app/config';
 import { DefaultTopic } from '@app/contracts';
 import { calendarWithNetwork } from '@app/simulation';
 
-import { HelpRequested, parseSimulatorArgs, readCalendarFile } from '../simulate/simulate.config';
+import {
+  HelpRequested,
+  parseSimulatorArgs,
+  readCalendarFile,
+  USAGE as SIMULATOR_USAGE,
+  type SimulatorConfig,
+} from '../simulate/simulate.config';
 import { simulationSetting, writeCalendar } from '../simulate/simulator';
 
 import { startDevInfra } from './cli';
+import { HelpRequested as StartHelpRequested, numberOption, parseOrExit, UsageError } from './cli-args';
 
 const root = resolve(__dirname, '..', '..');
 const SERVICES = ['ledger', 'watch', 'api', 'notifier', 'lag-monitor'] as const;
@@ -51,24 +59,92 @@ interface StartArgs {
   simulatorArgs: string[];
 }
 
+const USAGE = `npm start -- [--no-simulator] [--state-dir DIR] [--status-every SECONDS] [simulator options]
+
+Runs every service and the simulator on the local Kafka and Redis (started under .local/ when
+KAFKA_BROKERS and REDIS_URL are unset) or on those of KAFKA_BROKERS and REDIS_URL.
+
+  --no-simulator           run without the simulator (feed it with npm run produce)
+  --state-dir DIR          tokens.json, facilities.json, logs/, simulation-truth.json (default .local)
+  --status-every SECONDS   a status line this often, >= 1 (default 10)
+  -h, --help
+
+Every other option goes to the simulator:
+
+${SIMULATOR_USAGE}`;
+
+const START_OPTIONS = {
+  'no-simulator': { type: 'boolean' },
+  'state-dir': { type: 'string' },
+  'status-every': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * npm start's own options; every other argument is kept, in order, for the simulator. parseArgs runs
+ * with strict: false here only because those are not npm start's to know: parseSimulatorArgs parses
+ * them strictly before anything starts, and with --no-simulator any of them is an error.
+ */
 function parseStartArgs(argv: readonly string[]): StartArgs {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: START_OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const out: StartArgs = {
     simulator: true,
     stateDir: join(root, '.local'),
     statusEveryMs: 10_000,
     simulatorArgs: [],
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--no-simulator') out.simulator = false;
-    else if (arg === '--state-dir') out.stateDir = resolve(argv[++i] ?? '.local');
-    else if (arg === '--status-every') {
-      const seconds = Number(argv[++i]);
-      if (!(seconds >= 1)) throw new ConfigError([`--status-every: must be a number of seconds >= 1`]);
-      out.statusEveryMs = seconds * 1000;
-    } else out.simulatorArgs.push(arg);
+  const own = new Set<number>();
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') break; // what follows `--` is the simulator's
+    if (token.kind !== 'option' || !Object.hasOwn(START_OPTIONS, token.name)) continue;
+    own.add(token.index);
+    const name = token.name as keyof typeof START_OPTIONS;
+    if (name === 'help') throw new StartHelpRequested();
+    if (name === 'no-simulator') {
+      if (token.value !== undefined)
+        throw new UsageError(`Option '--no-simulator' does not take an argument`);
+      out.simulator = false;
+      continue;
+    }
+    const value = token.value;
+    if (value === undefined) throw new UsageError(`Option '--${name} <value>' argument missing`);
+    if (!token.inlineValue) {
+      if (value.startsWith('-'))
+        throw new UsageError(
+          `--${name}: wants a value, got option ${value} (--${name}=${value} if it is one)`,
+        );
+      own.add(token.index + 1);
+    }
+    if (name === 'state-dir') out.stateDir = resolve(value);
+    else out.statusEveryMs = numberOption(value, name, 10, { min: 1 }) * 1000;
   }
+  out.simulatorArgs = argv.filter((_, i) => !own.has(i));
+  if (!out.simulator && out.simulatorArgs.length > 0)
+    throw new UsageError(`unknown options with --no-simulator: ${out.simulatorArgs.join(' ')}`);
   return out;
+}
+
+/**
+ * The simulator's options, checked as `npm run simulate` checks them; a mistake in them is a
+ * UsageError on one line (a problem with the environment stays a ConfigError).
+ */
+function simulatorConfig(args: readonly string[]): SimulatorConfig {
+  try {
+    return parseSimulatorArgs(args, process.env);
+  } catch (error) {
+    if (
+      error instanceof ConfigError &&
+      error.problems.every((p) => p.startsWith('--') || !/^[A-Z_]+:/.test(p))
+    )
+      throw new UsageError(error.problems.join('; '));
+    throw error;
+  }
 }
 
 interface Running {
@@ -79,7 +155,8 @@ interface Running {
 }
 
 async function main(): Promise<number> {
-  const args = parseStartArgs(process.argv.slice(2));
+  const cli = { name: 'npm start', usage: USAGE };
+  const args = parseOrExit(cli, () => parseStartArgs(process.argv.slice(2)));
   const settings = parseEnv(StartEnv, process.env);
   const env: NodeJS.ProcessEnv = { ...process.env };
   mkdirSync(join(args.stateDir, 'logs'), { recursive: true });
@@ -88,17 +165,15 @@ async function main(): Promise<number> {
   let simulatorArgs: string[] = [];
   if (args.simulator) {
     simulatorArgs = [...args.simulatorArgs];
-    if (!simulatorArgs.includes('--truth'))
-      simulatorArgs.push('--truth', join(args.stateDir, 'simulation-truth.json'));
-    const config = parseSimulatorArgs(simulatorArgs, process.env);
-    if (!simulatorArgs.includes('--seed')) simulatorArgs.push('--seed', String(config.seed));
+    const given = (name: string) => simulatorArgs.some((a) => a === name || a.startsWith(`${name}=`));
+    if (!given('--truth')) simulatorArgs.push('--truth', join(args.stateDir, 'simulation-truth.json'));
+    const config = parseOrExit(cli, () => simulatorConfig(simulatorArgs));
+    if (!given('--seed')) simulatorArgs.push('--seed', String(config.seed));
     // The services must know the simulated facilities (their station shifts) from the start.
     const { network } = simulationSetting({ ...config, writeCalendar: null });
     const calendarFile = join(args.stateDir, 'facilities.json');
     writeCalendar(calendarFile, calendarWithNetwork(readCalendarFile(settings.FACILITIES_FILE), network));
     env.FACILITIES_FILE = calendarFile;
-  } else if (args.simulatorArgs.length > 0) {
-    throw new ConfigError([`unknown options with --no-simulator: ${args.simulatorArgs.join(' ')}`]);
   }
 
   let stopInfra: (() => Promise<void>) | undefined;
