@@ -1,6 +1,7 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 
 import type { Alert } from '@app/contracts';
+import { exactProducer } from '@app/kafka';
 
 /**
  * Sends CONSUMER_LAG revisions to the alerts topic, keyed by alertId, through an idempotent producer
@@ -13,12 +14,7 @@ export class LagAlertPublisher {
     kafka: Kafka,
     private readonly topic: string,
   ) {
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000 },
-    });
+    this.producer = exactProducer(kafka, { retries: 10, maxRetryTimeMs: 5_000 });
   }
 
   async start(): Promise<void> {

@@ -12,8 +12,6 @@ import {
   LagStatus,
   LagStore,
   nextLagAlert,
-  readLagReport,
-  writeLagReport,
   type GroupLag,
   type GroupWindow,
   type LagAlertState,
@@ -130,7 +128,7 @@ export class LagMonitorService implements OnApplicationBootstrap, BeforeApplicat
       intervalSeconds: this.config.intervalMs / 1000,
       groups,
     };
-    await writeLagReport(this.store.redis, report);
+    await this.store.writeReport(report);
     this.setMetrics(report);
     this.metrics.lagSamples.inc({ result: 'ok' });
     for (const lag of groups) await this.alert(lag, atMs);
@@ -139,7 +137,7 @@ export class LagMonitorService implements OnApplicationBootstrap, BeforeApplicat
   /** Takes over from the stored state: windows, the last report's metrics, alert revisions not yet sent. */
   private async becomeActive(): Promise<void> {
     this.windows = await this.store.windows(this.config.groups);
-    const report = await readLagReport(this.store.redis);
+    const report = await this.store.readReport();
     if (report) this.setMetrics(report);
     for (const group of this.config.groups) {
       const state = await this.store.alertState(group);

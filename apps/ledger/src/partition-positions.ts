@@ -1,5 +1,4 @@
-import type { RedisClient } from '@app/redis';
-import { ledgerKeys } from '@app/ledger';
+import type { KeptPositions } from '@app/ledger';
 
 interface Partition {
   /** next offset to consume; null until read from Redis after (re)assignment */
@@ -24,8 +23,7 @@ export class PartitionPositions {
   private readonly partitions = new Map<string, Partition>();
 
   constructor(
-    private readonly redis: RedisClient,
-    private readonly group: string,
+    private readonly kept: KeptPositions,
     private readonly lagMs: number,
   ) {}
 
@@ -41,9 +39,9 @@ export class PartitionPositions {
   async expectedNext(topic: string, partition: number): Promise<number | null> {
     const p = this.get(topic, partition);
     if (p.next === null) {
-      const kept = await this.redis.hget(ledgerKeys.positions(this.group), `${topic}:${partition}`);
+      const [kept] = await this.kept.read([`${topic}:${partition}`]);
       if (kept !== null && p.next === null) {
-        p.next = Number(kept);
+        p.next = kept;
         p.kept = p.next;
       }
     }
@@ -80,9 +78,10 @@ export class PartitionPositions {
     const out = new Map<string, number>();
     if (assigned.length === 0) return out;
     const fields = assigned.map((a) => `${a.topic}:${a.partition}`);
-    const values = await this.redis.hmget(ledgerKeys.positions(this.group), ...fields);
+    const values = await this.kept.read(fields);
     fields.forEach((f, i) => {
-      if (values[i] !== null) out.set(f, Number(values[i]));
+      const next = values[i];
+      if (next !== null) out.set(f, next);
     });
     return out;
   }
@@ -96,7 +95,7 @@ export class PartitionPositions {
     final: boolean,
     assigned: Set<string>,
   ): Promise<{ topic: string; partition: number; offset: string }[]> {
-    const writes: string[] = [];
+    const writes = new Map<string, number>();
     const commits: { topic: string; partition: number; offset: string }[] = [];
     for (const [key, p] of this.partitions) {
       if (!assigned.has(key)) continue;
@@ -105,7 +104,7 @@ export class PartitionPositions {
         keep = (p.recent.shift() as { next: number }).next;
       }
       if (keep !== null && keep !== p.kept) {
-        writes.push(key, String(keep));
+        writes.set(key, keep);
         p.kept = keep;
       }
       if (p.toCommit !== null) {
@@ -117,7 +116,7 @@ export class PartitionPositions {
         });
       }
     }
-    if (writes.length > 0) await this.redis.hset(ledgerKeys.positions(this.group), ...writes);
+    await this.kept.write(writes);
     return commits;
   }
 

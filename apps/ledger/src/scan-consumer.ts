@@ -5,7 +5,6 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import {
-  Partitioners,
   type Admin,
   type Consumer,
   type EachBatchPayload,
@@ -14,8 +13,8 @@ import {
   type Producer,
 } from 'kafkajs';
 
-import { GroupMembership } from '@app/kafka';
-import { LedgerRegressedError, LedgerStore, type ScanResult } from '@app/ledger';
+import { exactProducer, GroupMembership, groupConsumer } from '@app/kafka';
+import { KeptPositions, LedgerRegressedError, LedgerStore, type ScanResult } from '@app/ledger';
 import { JsonLogger, Metrics } from '@app/observability';
 import type { RedisClient } from '@app/redis';
 import { Backoff, sleep, ThrottledLog } from '@app/retry';
@@ -84,27 +83,18 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   ) {
     this.log = logger.child('scan-consumer');
     this.retryLog = new ThrottledLog(this.log);
-    this.consumer = kafka.consumer({
-      groupId: config.groupId,
-      sessionTimeout: config.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3_000, config.sessionTimeoutMs / 3),
+    this.consumer = groupConsumer(kafka, config.groupId, config.sessionTimeoutMs, {
       maxBytesPerPartition: 1_048_576,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      // an idempotent producer must not give up; onBatch's own loop decides when a batch is abandoned
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
-    });
+    // an idempotent producer must not give up; onBatch's own loop decides when a batch is abandoned
+    this.producer = exactProducer(kafka);
     this.deadLetters = new DeadLetterPublisher(
       this.producer,
       config.rules.scanTopic,
       config.deadLetterTopic,
       kafka,
     );
-    this.positions = new PartitionPositions(redis, config.groupId, config.checkpointLagMs);
+    this.positions = new PartitionPositions(new KeptPositions(redis, config.groupId), config.checkpointLagMs);
     this.redis.on('close', () => (this.redisSuspect = true));
     this.redis.on('node error', () => (this.redisSuspect = true));
     // Redis Cluster: a node's connection ended; the node may come back without its last writes

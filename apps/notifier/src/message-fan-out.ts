@@ -7,6 +7,7 @@ import {
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 
 import { Alert, ShiftSummary } from '@app/contracts';
+import { GroupMembership, groupConsumer } from '@app/kafka';
 import { JsonLogger, Metrics } from '@app/observability';
 import { Backoff, sleep, ThrottledLog } from '@app/retry';
 import { DeliveryQueue, SubscriptionStore, wants, type DeliveryMessage } from '@app/subscriptions';
@@ -36,8 +37,7 @@ export class MessageFanOut implements OnApplicationBootstrap, BeforeApplicationS
   private readonly consumer: Consumer;
   /** aborted on shutdown: a batch waiting to retry stops waiting */
   private readonly stopped = new AbortController();
-  private joined = false;
-  private lastSignOfLife = 0;
+  private readonly membership = new GroupMembership();
   private stopping = false;
 
   constructor(
@@ -50,26 +50,15 @@ export class MessageFanOut implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.log = logger.child('fan-out');
     this.warnings = new ThrottledLog(this.log);
-    this.consumer = kafka.consumer({
-      groupId: config.groupId,
-      sessionTimeout: config.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3_000, config.sessionTimeoutMs / 3),
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
-    });
+    this.consumer = groupConsumer(kafka, config.groupId, config.sessionTimeoutMs);
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const { GROUP_JOIN, HEARTBEAT, FETCH, END_BATCH_PROCESS, REBALANCING, CRASH, STOP } =
-      this.consumer.events;
-    const alive = () => (this.lastSignOfLife = Date.now());
-    this.consumer.on(GROUP_JOIN, ({ payload }) => {
-      this.joined = true;
-      alive();
-      this.log.info('partitions assigned', { assignment: payload.memberAssignment });
-    });
-    for (const event of [HEARTBEAT, FETCH, END_BATCH_PROCESS] as const) this.consumer.on(event, alive);
-    for (const event of [REBALANCING, CRASH, STOP] as const)
-      this.consumer.on(event, () => (this.joined = false));
+    const { GROUP_JOIN, CRASH } = this.consumer.events;
+    this.membership.follow(this.consumer);
+    this.consumer.on(GROUP_JOIN, ({ payload }) =>
+      this.log.info('partitions assigned', { assignment: payload.memberAssignment }),
+    );
     // kafkajs retries and restarts the consumer itself (its retry options above: capped, jittered)
     this.consumer.on(CRASH, ({ payload }) =>
       this.warnings.warn('crash', 'the Kafka consumer crashed', {
@@ -94,7 +83,7 @@ export class MessageFanOut implements OnApplicationBootstrap, BeforeApplicationS
 
   /** For the readiness check: in the group, with a fetch or heartbeat lately. */
   isActive(nowMs: number): boolean {
-    return this.joined && nowMs - this.lastSignOfLife <= 30_000;
+    return this.membership.isActive(nowMs, 30_000);
   }
 
   private async onBatch({

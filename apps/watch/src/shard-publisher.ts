@@ -1,11 +1,18 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 
-import { readTopicsSince } from '@app/kafka';
+import { exactProducer, readTopicsSince } from '@app/kafka';
 import type { OutboxEntry, WatchStore } from '@app/ledger';
 import type { JsonLogger, Metrics } from '@app/observability';
 
-const REVISION = /"revision":(\d+)/;
-const KIND_STATUS = /"kind":"(\w+)","status":"(\w+)"/;
+/** The revision of a message on the alerts or summaries topic (both carry one), or null. */
+function revisionOf(value: string | null): number | null {
+  try {
+    const revision = (JSON.parse(value ?? '') as { revision?: unknown }).revision;
+    return typeof revision === 'number' ? revision : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Moves one shard's outboxes from Redis to Kafka, each round in one Kafka transaction. The producer's
@@ -25,12 +32,9 @@ export class ShardPublisher {
     private readonly metrics: Metrics,
     private readonly log: JsonLogger,
   ) {
-    this.producer = kafka.producer({
+    this.producer = exactProducer(kafka, {
       transactionalId: `${transactionalPrefix}-${shard}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
+      maxRetryTimeMs: 5_000,
     });
   }
 
@@ -45,7 +49,7 @@ export class ShardPublisher {
     if (pending.size === 0) return;
     const published = new Set(
       (await readTopicsSince(this.kafka, [this.topics.alert, this.topics.summary], sinceMs)).map(
-        (m) => `${m.topic}\n${m.key}\n${REVISION.exec(m.value ?? '')?.[1]}`,
+        (m) => `${m.topic}\n${m.key}\n${revisionOf(m.value)}`,
       ),
     );
     let dropped = 0;
@@ -74,6 +78,16 @@ export class ShardPublisher {
     }
     if (batches.length === 0) return 0;
     const all = batches.flatMap((b) => b.entries);
+    for (const entry of all) {
+      if (entry.kind !== 'invalid') continue;
+      // a defect, not input: reported with the record, and trimmed with the rest so it cannot stall the shard
+      this.log.error('outbox entry is no valid message; not sent', {
+        shard: this.shard,
+        key: entry.key,
+        problem: entry.problem,
+        record: entry.value.slice(0, 2_000),
+      });
+    }
     const transaction = await this.producer.transaction();
     try {
       for (const kind of ['alert', 'summary'] as const) {
@@ -88,16 +102,18 @@ export class ShardPublisher {
     const now = Date.now();
     for (const { facility, entries } of batches)
       await this.store.trimOutbox(facility, entries[entries.length - 1].seq);
+    let sent = 0;
     for (const entry of all) {
+      if (entry.kind === 'invalid') continue;
+      sent++;
       if (entry.kind === 'summary') {
         this.metrics.summaries.inc();
         continue;
       }
-      const [, kind, status] = KIND_STATUS.exec(entry.value) ?? [];
-      this.metrics.alerts.inc({ kind, status });
+      this.metrics.alerts.inc({ kind: entry.message.kind, status: entry.message.status });
       this.metrics.alertDelaySeconds.observe(Math.max(0, now - entry.conditionAt) / 1000);
     }
-    return all.length;
+    return sent;
   }
 
   async stop(): Promise<void> {
@@ -105,6 +121,7 @@ export class ShardPublisher {
   }
 
   private identity(entry: OutboxEntry): string {
-    return `${this.topics[entry.kind]}\n${entry.key}\n${REVISION.exec(entry.value)?.[1]}`;
+    if (entry.kind === 'invalid') return '';
+    return `${this.topics[entry.kind]}\n${entry.key}\n${entry.message.revision}`;
   }
 }

@@ -1,13 +1,16 @@
 import type { Shift } from '@app/calendar';
-import { type ShiftSummary } from '@app/contracts';
-import { zeroCounters } from '@app/contracts';
+import { zeroCounters, type ShiftSummary } from '@app/contracts';
 import type { ShiftLedger } from '@app/ledger';
 
 /** The most item ids a summary lists per kind: keeps it well under Kafka's 1 MB message; counts stay exact. */
 export const MAX_SUMMARY_ITEMS = 10_000;
 
-/** A shift-close summary (SPEC section 5) of a closed shift's ledger, with `revision` 0 for the store to set. */
-export function buildShiftSummary(ledger: ShiftLedger, shift: Shift, closedAtMs: number): ShiftSummary {
+/** A shift-close summary (SPEC section 5) of a closed shift's ledger, but its `revision`, which the store sets. */
+export function buildShiftSummary(
+  ledger: ShiftLedger,
+  shift: Shift,
+  closedAtMs: number,
+): Omit<ShiftSummary, 'revision'> {
   const ids = (refs: { itemId: string }[]) =>
     [...new Set(refs.map((r) => r.itemId))].sort().slice(0, MAX_SUMMARY_ITEMS);
   return {
@@ -16,7 +19,6 @@ export function buildShiftSummary(ledger: ShiftLedger, shift: Shift, closedAtMs:
     start: new Date(shift.startMs).toISOString(),
     end: new Date(shift.endMs).toISOString(),
     closedAt: new Date(closedAtMs).toISOString(),
-    revision: 0,
     balanced: ledger.totals.open === 0 && ledger.totals.orphans === 0,
     totals: ledger.totals,
     byClass: {

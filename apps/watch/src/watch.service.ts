@@ -9,12 +9,11 @@ import type { Kafka } from 'kafkajs';
 import { FacilityCalendar } from '@app/calendar';
 import { connectionsForLog } from '@app/config';
 import { shiftSummaryKey } from '@app/contracts';
-import { readShiftLedger, ShardLeases, shardOf, WatchStore } from '@app/ledger';
+import { ShardLeases, shardOf, WatchStore } from '@app/ledger';
 import { JsonLogger, Metrics } from '@app/observability';
 import type { RedisClient } from '@app/redis';
 import { ThrottledLog, TimerLoop } from '@app/retry';
 
-import { countOpenHandOffs } from './open-hand-offs';
 import { ShardPublisher } from './shard-publisher';
 import { buildShiftSummary } from './shift-summary.builder';
 import type { WatchConfig } from './watch.config';
@@ -150,16 +149,9 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
       this.log.warn('no calendar shift for a closed ledger shift', { facilityId, shiftId });
       return;
     }
-    const ledger = await readShiftLedger(this.store.redis, facilityId, shiftId);
+    const ledger = await this.store.shiftLedger(facilityId, shiftId);
     const summary = buildShiftSummary(ledger, shift, closedAt);
-    await this.store.enqueueSummary(
-      facilityId,
-      shiftId,
-      now,
-      changes,
-      JSON.stringify(summary),
-      shiftSummaryKey(facilityId, shiftId),
-    );
+    await this.store.enqueueSummary(summary, now, changes, shiftSummaryKey(facilityId, shiftId));
   }
 
   private async refreshFacilities(now: number, force: boolean): Promise<void> {
@@ -176,7 +168,7 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
   /** handover_open_handoffs, off the rounds' path: it must not delay an alert. Throws to its loop. */
   private async countOpenHandOffs(): Promise<void> {
     const held = [...this.publishers.keys()].flatMap((shard) => this.facilitiesByShard.get(shard) ?? []);
-    this.metrics.openHandOffs.set(await countOpenHandOffs(this.store.redis, held));
+    this.metrics.openHandOffs.set(await this.store.countOpenHandOffs(held));
   }
 
   /** SIGTERM: finish the round in hand, publish what is due, give the shards back. */

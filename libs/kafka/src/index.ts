@@ -8,3 +8,4 @@ export type { ReadMessage } from './topic-reader';
 export { ensureTopics, outputTopics, prepareTopics } from './topics';
 export type { TopicSpec } from './topics';
 export { GroupMembership } from './group-membership';
+export { exactProducer, groupConsumer } from './clients';

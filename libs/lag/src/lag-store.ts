@@ -1,6 +1,7 @@
 import { claimLease, releaseLease, type RedisClient } from '@app/redis';
 
 import { GroupWindow } from './group-window';
+import { readLagReport, writeLagReport, type LagReport } from './lag-report';
 import { LagAlertState } from './lag-alert';
 import { lagKeys } from './keys';
 
@@ -9,7 +10,7 @@ import { lagKeys } from './keys';
  * no blind period), each group's CONSUMER_LAG alert, and the lease that lets one monitor be active.
  */
 export class LagStore {
-  constructor(readonly redis: RedisClient) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** The stored windows of these groups; a group never sampled (or stored unreadably) is absent. */
   async windows(groups: string[]): Promise<Map<string, GroupWindow>> {
@@ -34,6 +35,15 @@ export class LagStore {
 
   async saveAlertState(group: string, state: LagAlertState): Promise<void> {
     await this.redis.set(lagKeys.alert(group), JSON.stringify(state));
+  }
+
+  /** The last lag report (what GET /api/v1/lag shows), or null. */
+  readReport(): Promise<LagReport | null> {
+    return readLagReport(this.redis);
+  }
+
+  async writeReport(report: LagReport): Promise<void> {
+    await writeLagReport(this.redis, report);
   }
 
   /** Takes or renews the active monitor's lease; true when this instance holds it. */

@@ -9,10 +9,20 @@ export {
   scanRows,
 } from './ledger-store';
 export type { LedgerStoreOptions, ScanResult } from './ledger-store';
-export { foldLedgerHash, listShifts, readShiftLedger } from './shift-ledger';
-export type { Counters, HandOffRef, SegmentCounters, ShiftLedger } from './shift-ledger';
+export {
+  foldLedgerHash,
+  hasLedger,
+  ledgerFacilities,
+  listShifts,
+  readShiftLedger,
+  readShiftLedgerPage,
+} from './shift-ledger';
+export type { Counters, HandOffRef, SegmentCounters, ShiftLedger, ShiftLedgerPage } from './shift-ledger';
+export { KeptPositions } from './kept-positions';
 export { WatchStore } from './watch-store';
-export type { OutboxEntry, WatchStoreOptions } from './watch-store';
+export type { WatchStoreOptions } from './watch-store';
+export { alertOf, alertText, outboxEntryOf } from './outbox';
+export type { OutboxEntry } from './outbox';
 export { ShardLeases, shardOf } from './shard-leases';
 export { AlertActions } from './alert-actions';
 export type { AckOutcome, ResolveOutcome } from './alert-actions';

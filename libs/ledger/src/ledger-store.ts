@@ -39,6 +39,7 @@ declare module 'ioredis' {
       deadlines: string,
       graceMs: string,
       coalesceMs: string,
+      maxItems: string,
     ): Result<[number, string[], number], Context>;
     enqueueSummary(
       summary: string,
@@ -138,7 +139,7 @@ export class LedgerStore {
   private readonly registered = new Set<string>();
 
   constructor(
-    readonly redis: RedisClient,
+    private readonly redis: RedisClient,
     private readonly options: LedgerStoreOptions,
   ) {
     this.maxScansPerCall = options.maxScansPerCall ?? 500;

@@ -68,6 +68,8 @@ function toRef(member: string): HandOffRef {
   return { itemId, from, to: rest.join('|') };
 }
 
+const byItem = (a: HandOffRef, b: HandOffRef) => a.itemId.localeCompare(b.itemId) || a.to.localeCompare(b.to);
+
 /** Reads one shift's ledger; item lists are sorted by item id. */
 export async function readShiftLedger(
   redis: RedisClient,
@@ -79,8 +81,6 @@ export async function readShiftLedger(
     redis.smembers(ledgerKeys.open(facilityId, shiftId)),
     redis.smembers(ledgerKeys.orphans(facilityId, shiftId)),
   ]);
-  const byItem = (a: HandOffRef, b: HandOffRef) =>
-    a.itemId.localeCompare(b.itemId) || a.to.localeCompare(b.to);
   return {
     facilityId,
     shiftId,
@@ -93,4 +93,55 @@ export async function readShiftLedger(
 /** The shifts of a facility that have ledger data, oldest first. */
 export async function listShifts(redis: RedisClient, facilityId: string): Promise<string[]> {
   return redis.zrange(ledgerKeys.shifts(facilityId), 0, -1);
+}
+
+/** One page of a shift's ledger, as the API shows it: counters, and the open hand-offs a page at a time. */
+export interface ShiftLedgerPage extends Pick<
+  ShiftLedger,
+  'totals' | 'byClass' | 'bySegment' | 'violations'
+> {
+  /** the watch has closed the shift */
+  closed: boolean;
+  openItems: { count: number; items: HandOffRef[]; nextCursor: string | null };
+  /** at most `maxOrphans`, by item id */
+  orphanItems: { count: number; items: HandOffRef[] };
+}
+
+/** The shift's counters with one page of its open hand-offs from `cursor` (SSCAN: about `limit` each). */
+export async function readShiftLedgerPage(
+  redis: RedisClient,
+  facilityId: string,
+  shiftId: string,
+  page: { cursor: string; limit: number; maxOrphans: number },
+): Promise<ShiftLedgerPage> {
+  const openKey = ledgerKeys.open(facilityId, shiftId);
+  const orphansKey = ledgerKeys.orphans(facilityId, shiftId);
+  const [hash, closed, openCount, [next, members], orphanCount, orphanPage] = await Promise.all([
+    redis.hgetall(ledgerKeys.ledger(facilityId, shiftId)),
+    redis.hexists(ledgerKeys.closed(facilityId), shiftId),
+    redis.scard(openKey),
+    redis.sscan(openKey, page.cursor, 'COUNT', page.limit),
+    redis.scard(orphansKey),
+    redis.sort(orphansKey, 'ALPHA', 'LIMIT', 0, page.maxOrphans) as Promise<string[]>,
+  ]);
+  return {
+    ...foldLedgerHash(hash),
+    closed: closed === 1,
+    openItems: {
+      count: openCount,
+      items: [...new Set(members)].map(toRef).sort(byItem),
+      nextCursor: next === '0' ? null : next,
+    },
+    orphanItems: { count: orphanCount, items: orphanPage.map(toRef).sort(byItem) },
+  };
+}
+
+/** Every facility with ledger data. */
+export function ledgerFacilities(redis: RedisClient): Promise<string[]> {
+  return redis.smembers(ledgerKeys.facilities());
+}
+
+/** Whether the facility has ledger data. */
+export async function hasLedger(redis: RedisClient, facilityId: string): Promise<boolean> {
+  return (await redis.sismember(ledgerKeys.facilities(), facilityId)) === 1;
 }

@@ -1,10 +1,11 @@
+import { MAX_ALERT_ITEMS, type Deadlines, type ShiftSummary } from '@app/contracts';
 import type { RedisClient } from '@app/redis';
 
 import { ledgerKeys } from './keys';
-import type { Deadlines } from '@app/contracts';
-
 import { deadlinesArg } from './ledger-store';
+import { outboxEntryOf, type OutboxEntry } from './outbox';
 import { defineLedgerScripts } from './scripts';
+import { readShiftLedger, type ShiftLedger } from './shift-ledger';
 
 export interface WatchStoreOptions {
   retentionMs: number;
@@ -15,23 +16,15 @@ export interface WatchStoreOptions {
   tickLimit?: number;
 }
 
-/** A message waiting on a facility's outbox: an alert revision or a summary revision. */
-export interface OutboxEntry {
-  seq: number;
-  kind: 'alert' | 'summary';
-  /** the Kafka message key: the alertId, or "<facilityId>|<shiftId>" */
-  key: string;
-  /** when the condition the message reports became true (ms) */
-  conditionAt: number;
-  value: string;
-}
+/** facilities asked at once when counting open hand-offs: enough to fill the pipeline, not to flood Redis */
+const OPEN_COUNT_CHUNK = 200;
 
 /** The watch's side of the ledger in Redis: timers, alert revisions, summaries, the outbox. */
 export class WatchStore {
   private readonly deadlines: string;
 
   constructor(
-    readonly redis: RedisClient,
+    private readonly redis: RedisClient,
     private readonly options: WatchStoreOptions,
   ) {
     this.deadlines = deadlinesArg(options.deadlines);
@@ -55,6 +48,7 @@ export class WatchStore {
       this.deadlines,
       String(this.options.graceMs),
       String(this.options.summaryCoalesceMs),
+      String(MAX_ALERT_ITEMS),
     );
     return { alerts, summariesDue, more: more === 1 };
   }
@@ -71,25 +65,29 @@ export class WatchStore {
     return { changes: Number(changes ?? 0), closedAt: closedAt === null ? null : Number(closedAt) };
   }
 
+  /** The ledger of one (facility, shift), as a summary reports it. */
+  async shiftLedger(facilityId: string, shiftId: string): Promise<ShiftLedger> {
+    return readShiftLedger(this.redis, facilityId, shiftId);
+  }
+
   /**
-   * Puts a summary revision on the outbox; `json` has `"revision":0`, replaced by the revision given.
-   * `changesRead` is `summaryState().changes` read before the ledger. Returns the revision, or 0.
+   * Puts the next revision of a summary on the outbox (the store numbers it). `changesRead` is
+   * `summaryState().changes` read before the ledger. Returns the revision, or 0 when that state was
+   * published meanwhile.
    */
   async enqueueSummary(
-    facilityId: string,
-    shiftId: string,
+    summary: Omit<ShiftSummary, 'revision'>,
     nowMs: number,
     changesRead: number,
-    json: string,
     key: string,
   ): Promise<number> {
     return this.redis.enqueueSummary(
-      ledgerKeys.summary(facilityId, shiftId),
-      ledgerKeys.prefix(facilityId),
-      shiftId,
+      ledgerKeys.summary(summary.facilityId, summary.shiftId),
+      ledgerKeys.prefix(summary.facilityId),
+      summary.shiftId,
       String(nowMs),
       String(changesRead),
-      json,
+      JSON.stringify(summary),
       key,
     );
   }
@@ -97,25 +95,35 @@ export class WatchStore {
   async readOutbox(facilityId: string, limit: number): Promise<OutboxEntry[]> {
     const raw = await this.redis.zrange(ledgerKeys.outbox(facilityId), 0, limit - 1, 'WITHSCORES');
     const out: OutboxEntry[] = [];
-    for (let i = 0; i < raw.length; i += 2) {
-      const member = raw[i];
-      const a = member.indexOf('\n');
-      const b = member.indexOf('\n', a + 1);
-      const c = member.indexOf('\n', b + 1);
-      out.push({
-        seq: Number(raw[i + 1]),
-        kind: member.slice(0, a) === 'A' ? 'alert' : 'summary',
-        key: member.slice(a + 1, b),
-        conditionAt: Number(member.slice(b + 1, c)),
-        value: member.slice(c + 1),
-      });
-    }
+    for (let i = 0; i < raw.length; i += 2)
+      out.push(outboxEntryOf(facilityId, raw[i], Number(raw[i + 1]), this.options.deadlines));
     return out;
   }
 
   /** Forgets the outbox entries up to `maxSeq`, now on Kafka; returns how many are left. */
   async trimOutbox(facilityId: string, maxSeq: number): Promise<number> {
     return this.redis.trimOutbox(ledgerKeys.outbox(facilityId), String(maxSeq));
+  }
+
+  /**
+   * How many hand-offs are open in the shifts not yet closed of `facilities` (for
+   * `handover_open_handoffs`). Per facility: ZRANGE of its shifts awaiting close (one to three,
+   * usually), then SCARD of each one's open set, which is O(1) in Redis and equals the shift ledger's
+   * `open` counter (the same Lua step moves both). Shifts already closed are left out: what stays open
+   * in them is reported by their summary and SHIFT_UNBALANCED alert, and counting them would mean every
+   * shift of the DEDUP_DAYS window. Reading the ledger hashes instead would fetch every counter.
+   */
+  async countOpenHandOffs(facilities: string[]): Promise<number> {
+    let open = 0;
+    for (let from = 0; from < facilities.length; from += OPEN_COUNT_CHUNK) {
+      const chunk = facilities.slice(from, from + OPEN_COUNT_CHUNK);
+      const shifts = await Promise.all(chunk.map((f) => this.redis.zrange(ledgerKeys.closes(f), 0, -1)));
+      const sizes = await Promise.all(
+        chunk.flatMap((f, i) => shifts[i].map((shift) => this.redis.scard(ledgerKeys.open(f, shift)))),
+      );
+      for (const n of sizes) open += n;
+    }
+    return open;
   }
 
   /** Every facility that has ledger data. */

@@ -7,7 +7,7 @@ import {
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 
 import { Alert, ShiftSummary } from '@app/contracts';
-import { GroupMembership } from '@app/kafka';
+import { GroupMembership, groupConsumer } from '@app/kafka';
 import { JsonLogger, Metrics } from '@app/observability';
 import { Backoff, sleep, ThrottledLog } from '@app/retry';
 
@@ -38,14 +38,10 @@ export class ViewConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   ) {
     this.log = logger.child('view-consumer');
     this.warn = new ThrottledLog(this.log);
-    this.consumer = kafka.consumer({
-      groupId: config.groupId,
-      sessionTimeout: config.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3_000, config.sessionTimeoutMs / 3),
+    this.consumer = groupConsumer(kafka, config.groupId, config.sessionTimeoutMs, {
       maxWaitTimeInMs: 250,
       // alerts are committed by the watch in Kafka transactions: read only what was committed
       readUncommitted: false,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
   }
 

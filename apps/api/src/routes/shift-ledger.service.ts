@@ -1,13 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 
 import { FacilityCalendar, closesAtMs, type Shift } from '@app/calendar';
-import {
-  foldLedgerHash,
-  ledgerKeys,
-  type Counters,
-  type HandOffRef,
-  type SegmentCounters,
-} from '@app/ledger';
+import { hasLedger, ledgerFacilities, readShiftLedgerPage, type ShiftLedgerPage } from '@app/ledger';
 import type { RedisClient } from '@app/redis';
 
 import type { ApiConfig } from '../api.config';
@@ -15,26 +9,13 @@ import { API_CONFIG, REDIS } from '../api.tokens';
 
 const MAX_ORPHANS_LISTED = 1_000;
 
-export interface ShiftView {
+export interface ShiftView extends ShiftLedgerPage {
   facilityId: string;
   shiftId: string;
   start: string;
   end: string;
   closesAt: string;
-  closed: boolean;
-  totals: Counters;
-  byClass: Record<string, Counters>;
-  bySegment: SegmentCounters[];
-  violations: { unconsentedDelivery: number };
-  openItems: { count: number; items: HandOffRef[]; nextCursor: string | null };
-  orphanItems: { count: number; items: HandOffRef[] };
 }
-
-function toRef(member: string): HandOffRef {
-  const [itemId, from, ...rest] = member.split('|');
-  return { itemId, from, to: rest.join('|') };
-}
-const byItem = (a: HandOffRef, b: HandOffRef) => a.itemId.localeCompare(b.itemId) || a.to.localeCompare(b.to);
 
 /** The ledger of a shift as the API shows it: counters, and the open hand-offs a page at a time. */
 @Injectable()
@@ -48,12 +29,12 @@ export class ShiftLedgerService {
   /** Listed in the calendar, or has ledger data. */
   async isKnown(facilityId: string): Promise<boolean> {
     if (this.calendar.isKnown(facilityId)) return true;
-    return (await this.redis.sismember(ledgerKeys.facilities(), facilityId)) === 1;
+    return hasLedger(this.redis, facilityId);
   }
 
   /** Facilities with ledger data. */
   ledgerFacilities(): Promise<string[]> {
-    return this.redis.smembers(ledgerKeys.facilities());
+    return ledgerFacilities(this.redis);
   }
 
   currentShift(facilityId: string, nowMs: number): Shift {
@@ -67,34 +48,18 @@ export class ShiftLedgerService {
   /** The shift's ledger with one page of its open hand-offs from `cursor` (SSCAN: about `limit` each). */
   async read(shift: Shift, cursor: string, limit: number): Promise<ShiftView> {
     const { facilityId, shiftId } = shift;
-    const openKey = ledgerKeys.open(facilityId, shiftId);
-    const orphansKey = ledgerKeys.orphans(facilityId, shiftId);
-    const [hash, closed, openCount, [next, members], orphanCount, orphanPage] = await Promise.all([
-      this.redis.hgetall(ledgerKeys.ledger(facilityId, shiftId)),
-      this.redis.hexists(ledgerKeys.closed(facilityId), shiftId),
-      this.redis.scard(openKey),
-      this.redis.sscan(openKey, cursor, 'COUNT', limit),
-      this.redis.scard(orphansKey),
-      this.redis.sort(orphansKey, 'ALPHA', 'LIMIT', 0, MAX_ORPHANS_LISTED) as Promise<string[]>,
-    ]);
-    const folded = foldLedgerHash(hash);
+    const page = await readShiftLedgerPage(this.redis, facilityId, shiftId, {
+      cursor,
+      limit,
+      maxOrphans: MAX_ORPHANS_LISTED,
+    });
     return {
       facilityId,
       shiftId,
       start: new Date(shift.startMs).toISOString(),
       end: new Date(shift.endMs).toISOString(),
       closesAt: new Date(closesAtMs(shift, this.config.rules.graceMs / 60_000)).toISOString(),
-      closed: closed === 1,
-      totals: folded.totals,
-      byClass: folded.byClass,
-      bySegment: folded.bySegment,
-      violations: folded.violations,
-      openItems: {
-        count: openCount,
-        items: [...new Set(members)].map(toRef).sort(byItem),
-        nextCursor: next === '0' ? null : next,
-      },
-      orphanItems: { count: orphanCount, items: orphanPage.map(toRef).sort(byItem) },
+      ...page,
     };
   }
 }

@@ -6,7 +6,7 @@ ARGV[1]  the facility's key prefix
 ARGV[2]  shift id
 ARGV[3]  now, wall clock ms
 ARGV[4]  the chg value read before the ledger was read for this summary
-ARGV[5]  the summary JSON, with "revision":0 to be replaced by the revision given here
+ARGV[5]  the summary JSON; its outbox record is {"rev": the revision given here, "summary": that JSON}
 ARGV[6]  the summary's message key, "<facilityId>|<shiftId>"
 
 Returns the revision, or 0 when the summary was published meanwhile (nothing done).
@@ -26,7 +26,6 @@ if pub >= chgRead then return 0 end
 rev = rev + 1
 redis.call('HSET', KEYS[1], 'pub', string.format('%d', chgRead), 'rev', rev, 'lastAt', string.format('%d', now))
 if chg == chgRead then redis.call('SREM', prefix .. 'dirty', 'S:' .. shift) end
-local json = string.gsub(ARGV[5], '"revision":0', '"revision":' .. rev, 1)
 local closedAt = tonumber(redis.call('HGET', prefix .. 'closed', shift) or ARGV[3])
-enqueue(prefix, 'S', ARGV[6], closedAt, json)
+enqueue(prefix, 'S', ARGV[6], closedAt, '{"rev":' .. rev .. ',"summary":' .. ARGV[5] .. '}')
 return rev

@@ -11,6 +11,7 @@ ARGV[4]  how long hand-off histories and shift ledgers are kept after their last
 ARGV[5]  JSON object of deadlines in minutes ("R|<class>", "F|<class>")
 ARGV[6]  shift grace ms
 ARGV[7]  summary coalescing ms: at most one summary revision per shift in this time
+ARGV[8]  the most item ids an alert revision lists (its item count stays exact)
 
 Returns {alerts put on the outbox, {shift ids whose summary is due}, more: 1 if work was left for the next call}.
 ]]
@@ -27,6 +28,7 @@ local ttl = tonumber(ARGV[4])
 local deadlines = cjson.decode(ARGV[5])
 local graceMs = tonumber(ARGV[6])
 local coalesceMs = tonumber(ARGV[7])
+local maxItems = tonumber(ARGV[8])
 local more = 0
 local pending = newPending()
 
@@ -91,7 +93,7 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
       summaries[#summaries + 1] = shift
     end
   else
-    published = published + publishAlert(prefix, id, now, deadlines)
+    published = published + publishAlert(prefix, id, now, maxItems)
     redis.call('SREM', KEYS[1], id)
   end
 end
