@@ -192,6 +192,11 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
         () => this.ledger.applyPartition(topic, partition, scans, now),
         payload,
         epoch,
+        // another facility's call of the same batch may have gone through: read the batch again
+        async (error, heartbeat) => {
+          if (error instanceof LedgerRegressedError) this.redisSuspect = true;
+          await this.rewind(error.message, heartbeat);
+        },
       );
 
       // 4. Dead-letter, in offset order, what parsing rejected and what the store refused; each once
@@ -235,15 +240,17 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
 
   /**
    * Runs `step` until it succeeds, waiting a jittered, capped backoff (with heartbeats) after each
-   * failure; gives up when the batch is no longer ours. A failed apply then rewinds every partition to
-   * the positions kept in Redis (another facility's call of the same batch may have gone through), so
-   * the batch is read again. Bad input never gets here: the store refuses it scan by scan.
+   * failure; gives up when the batch is no longer ours. With `recover`, a failure is not retried in
+   * place: after the wait, `recover` runs (the apply rewinds every partition to the positions kept in
+   * Redis) and the batch is abandoned, to be read again. Bad input never gets here: the store refuses
+   * it scan by scan.
    */
   private async untilDone<T>(
     what: 'apply' | 'dead-letter',
     step: () => Promise<T>,
     { heartbeat, isRunning, isStale }: EachBatchPayload,
     epoch: number,
+    recover?: (error: Error, heartbeat: () => Promise<void>) => Promise<void>,
   ): Promise<T> {
     const backoff = this.backoff[what];
     for (;;) {
@@ -262,9 +269,8 @@ export class ScanConsumer implements OnApplicationBootstrap, BeforeApplicationSh
           delayMs,
         });
         await this.wait(delayMs, heartbeat, () => !isRunning() || isStale() || this.stopping);
-        if (what === 'apply') {
-          if (error instanceof LedgerRegressedError) this.redisSuspect = true;
-          await this.rewind((error as Error).message, heartbeat);
+        if (recover) {
+          await recover(error as Error, heartbeat);
           throw new Abandoned();
         }
       }

@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 
 import { JsonLogger, Metrics } from '@app/observability';
-import { Backoff, ThrottledLog } from '@app/retry';
+import { ThrottledLog, TimerLoop } from '@app/retry';
 import {
   Channel,
   channelFormats,
@@ -48,14 +48,11 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
   private readonly warnings: ThrottledLog;
   private readonly formats: Record<QueuedChannel, ChannelFormat>;
   private readonly destinations: DestinationPolicy;
-  /** the sender loop's own failures (Redis refusing): its polls back off, capped, with jitter */
-  private readonly pollBackoff: Backoff;
+  /** the sender loop: its own failures (Redis refusing) back off, capped, with jitter */
+  private readonly polls: TimerLoop;
   private roundsFailed = false;
   private readonly inFlight = new Map<string, Promise<void>>();
-  private timer?: NodeJS.Timeout;
   private gaugeTimer?: NodeJS.Timeout;
-  private round: Promise<void> = Promise.resolve();
-  private stopping = false;
   private lastRoundAt = 0;
 
   constructor(
@@ -70,7 +67,22 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
     this.log = logger.child('sender');
     this.warnings = new ThrottledLog(this.log);
     this.destinations = new DestinationPolicy(config.destinations);
-    this.pollBackoff = new Backoff({ baseMs: config.pollMs, maxMs: Math.max(config.pollMs, 10_000) });
+    this.polls = new TimerLoop({
+      run: async () => {
+        const busy = await this.poll();
+        this.lastRoundAt = Date.now();
+        if (this.roundsFailed) {
+          // a round that threw left its subscription due: polling again at once would spin on it
+          this.roundsFailed = false;
+          throw new Error('a delivery round failed (logged above)');
+        }
+        return busy ? Math.min(50, config.pollMs) : config.pollMs;
+      },
+      backoff: { baseMs: config.pollMs, maxMs: Math.max(config.pollMs, 10_000) },
+      log: this.warnings,
+      cause: 'poll',
+      message: 'delivery poll failed; retrying',
+    });
     this.formats = channelFormats();
     for (const channel of Channel.options)
       for (const result of deliveryResultsOf(channel)) metrics.deliveries.labels({ channel, result }).inc(0);
@@ -91,42 +103,13 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
         h.port ? `${h.hostname}:${h.port}` : h.hostname,
       ),
     });
-    this.schedule(0);
+    this.polls.start(0);
     this.gaugeTimer = setInterval(() => void this.updateGauges(), GAUGE_EVERY_MS);
   }
 
   /** For the readiness check: a poll completed lately. */
   pollsAreRecent(nowMs: number): boolean {
     return nowMs - this.lastRoundAt <= Math.max(10_000, 4 * this.config.pollMs);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopping) return;
-    this.timer = setTimeout(() => {
-      this.round = this.poll().then(
-        (busy) => {
-          this.lastRoundAt = Date.now();
-          if (this.roundsFailed) {
-            // a round that threw left its subscription due: polling again at once would spin on it
-            this.roundsFailed = false;
-            this.schedule(this.pollBackoff.next());
-            return;
-          }
-          this.pollBackoff.reset();
-          this.warnings.clear('poll');
-          this.schedule(busy ? Math.min(50, this.config.pollMs) : this.config.pollMs);
-        },
-        (error: unknown) => {
-          const waitMs = this.pollBackoff.next();
-          this.warnings.warn('poll', 'delivery poll failed; retrying', {
-            error: (error as Error).message,
-            attempt: this.pollBackoff.attempt,
-            waitMs,
-          });
-          this.schedule(waitMs);
-        },
-      );
-    }, delayMs);
   }
 
   /** Starts sends for due subscriptions up to the concurrency; true when it started any. */
@@ -255,10 +238,8 @@ export class DeliverySender implements OnApplicationBootstrap, BeforeApplication
 
   /** SIGTERM: no new sends; those in flight finish (their outcome recorded) before the process exits. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.timer);
+    await this.polls.stop();
     clearInterval(this.gaugeTimer);
-    await this.round.catch(() => undefined);
     await Promise.all(this.inFlight.values());
     this.log.info('stopped sending', { instance: this.config.instanceId });
   }

@@ -1,4 +1,4 @@
-import { Alert } from '@app/contracts';
+import { Alert, zeroCounters } from '@app/contracts';
 
 import { outboxEntryOf } from './outbox';
 
@@ -134,17 +134,7 @@ describe('the outbox: messages built from recorded state', () => {
       end: '2026-11-27T08:00:00.000Z',
       closedAt: '2026-11-27T08:30:00.000Z',
       balanced: true,
-      totals: {
-        handedOut: 0,
-        received: 0,
-        delivered: 0,
-        locker: 0,
-        pickupPoint: 0,
-        returned: 0,
-        open: 0,
-        orphans: 0,
-        duplicates: 0,
-      },
+      totals: zeroCounters(),
     };
     const bad = entry('S', 'SIM-DS001|2026-11-27/AM', { rev: 2, summary });
     expect(bad.kind).toBe('invalid'); // byClass and the rest are missing
