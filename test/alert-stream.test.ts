@@ -36,8 +36,8 @@ function revision(alertId: string, facilityId: string, rev: number): Alert {
 }
 
 describe('the alert stream (Server-Sent Events)', () => {
-  const system = new System(21);
-  const api = new ApiService(system.env, {
+  const system = new System();
+  const api = new ApiService(() => system.env, {
     a: { role: 'supervisor', facilities: [A] },
     b: { role: 'supervisor', facilities: [B] },
     admin: { role: 'admin', facilities: ['*'] },

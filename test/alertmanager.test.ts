@@ -41,7 +41,7 @@ function resolvedOf(alert: Alert, revision: number, endsAt = new Date().toISOStr
 }
 
 describe('the notifier and a real Alertmanager', () => {
-  const rig = new NotifierRig(90, {
+  const rig = new NotifierRig({
     NOTIFIER_ALERTMANAGER_RESEND_SECONDS: String(RESEND_SECONDS),
     NOTIFIER_RETRY_BASE_SECONDS: '0.2',
     NOTIFIER_RETRY_MAX_SECONDS: '1',

@@ -62,8 +62,8 @@ const statusOf = (text: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] 
 const bodyOf = (text: string) => JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as ErrorBody;
 
 describe('the HTTP API against hostile input and hostile clients', () => {
-  const system = new System(22);
-  const api = new ApiService(system.env, {
+  const system = new System();
+  const api = new ApiService(() => system.env, {
     manager: { role: 'manager', facilities: [A] },
     a: { role: 'supervisor', facilities: [A] },
     b: { role: 'supervisor', facilities: [A] },
@@ -101,6 +101,7 @@ describe('the HTTP API against hostile input and hostile clients', () => {
     });
 
   beforeAll(async () => {
+    await system.takeDatabase(); // the API alone, without the ledger and watch of system.start()
     // one partition: the change log's order is the topic's
     await createTopic(testBrokers(), system.topics.alerts, 1);
     await createTopic(testBrokers(), system.topics.summaries, 1, { 'cleanup.policy': 'compact' });

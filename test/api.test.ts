@@ -59,8 +59,8 @@ interface Page {
 }
 
 describe('the HTTP API, run as a process beside the ledger and the watch', () => {
-  const system = new System(20, { SHIFT_GRACE_MINUTES: '0' });
-  const api = new ApiService(system.env, {
+  const system = new System({ SHIFT_GRACE_MINUTES: '0' });
+  const api = new ApiService(() => system.env, {
     admin: { role: 'admin', facilities: ['*'] },
     supervisor: { role: 'supervisor', facilities: [DS, PC] },
     manager: { role: 'manager', facilities: [DS] },
@@ -98,8 +98,8 @@ describe('the HTTP API, run as a process beside the ledger and the watch', () =>
   };
 
   beforeAll(async () => {
-    redis = new Redis(system.redisUrl);
     await system.start();
+    redis = new Redis(system.redisUrl);
     await api.start();
     await system.send([
       handover(unconsented, DS, ROUTE, now - 20 * MIN),

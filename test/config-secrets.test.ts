@@ -3,9 +3,9 @@
  * password in a setting, must print neither a config error nor a start-up line that holds it.
  */
 import { freePorts } from '../deploy/local/ports';
-import { randomName, testBrokers, waitFor } from './helpers/kafka';
-import { ServiceProcess } from './helpers/ledger-process';
-import { testRedisUrl } from './helpers/redis';
+import { randomName, testBrokers } from './helpers/kafka';
+import { ServiceProcess, waitWhileRunning } from './helpers/ledger-process';
+import { testRedisUrl, uniqueRedisDb } from './helpers/redis';
 
 const SERVICES = ['ledger', 'watch', 'api', 'notifier', 'lag-monitor'] as const;
 
@@ -55,30 +55,33 @@ describe('a service that logs where it connects', () => {
     // the test Redis asks for no password: ioredis warns and goes on, so the services start
     const withPassword = testRedisUrl().replace('redis://', 'redis://:s3cret@');
     const [watchPort, lagPort] = await freePorts(2);
+    const [watchDb, lagDb] = [await uniqueRedisDb(), await uniqueRedisDb()];
     const common = { KAFKA_BROKERS: testBrokers(), ALERTS_TOPIC: randomName('secret-alerts') };
     const watch = new ServiceProcess('watch', {
       ...common,
-      REDIS_URL: `${withPassword}/57`,
+      REDIS_URL: `${withPassword}/${watchDb}`,
       SUMMARIES_TOPIC: randomName('secret-summaries'),
       WATCH_METRICS_PORT: String(watchPort),
     });
     const monitor = new ServiceProcess('lag-monitor', {
       ...common,
-      REDIS_URL: `${withPassword}/58`,
+      REDIS_URL: `${withPassword}/${lagDb}`,
       LAG_GROUPS: randomName('secret-group'),
       LAG_METRICS_PORT: String(lagPort),
     });
     running.push(watch, monitor);
-    for (const [service, line] of [
-      [watch, '"msg":"watching"'],
-      [monitor, '"msg":"monitoring consumer lag"'],
+    for (const [service, line, db] of [
+      [watch, '"msg":"watching"', watchDb],
+      [monitor, '"msg":"monitoring consumer lag"', lagDb],
     ] as const) {
-      const started = await waitFor(() => service.output.find((l) => l.includes(line)), {
-        what: `the start-up line ${line}; it said:\n${service.tail()}`,
+      const started = await waitWhileRunning(service, () => service.output.find((l) => l.includes(line)), {
+        what: `the start-up line ${line}`,
         timeoutMs: 90_000,
         intervalMs: 200,
       });
-      expect(JSON.parse(started as string).redis.url).toMatch(/^redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/5[78]$/);
+      expect(JSON.parse(started as string).redis.url).toMatch(
+        new RegExp(`^redis://:\\*\\*\\*@127\\.0\\.0\\.1:\\d+/${db}$`),
+      );
       expect(JSON.parse(started as string).kafka).toEqual({
         brokers: testBrokers().split(','),
         ssl: false,

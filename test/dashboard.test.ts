@@ -17,7 +17,7 @@ import type { Alert, ScanEvent } from '@app/contracts';
 import { freePort } from '../deploy/local/ports';
 import { launchChromium, loopbackContext, pageErrors, Screenshots } from './helpers/browser';
 import { testBrokers, testKafka, waitFor } from './helpers/kafka';
-import { ServiceProcess } from './helpers/ledger-process';
+import { ServiceProcess, waitUntilReady } from './helpers/ledger-process';
 import { itemNumber } from './helpers/scenario';
 import { System } from './helpers/system';
 
@@ -64,7 +64,7 @@ const card = (page: Page, kind: string, facilityId: string) =>
   );
 
 describe('the supervisor dashboard, in a real headless Chromium against the running system', () => {
-  const system = new System(40);
+  const system = new System();
   const tokens = { supervisor: randomBytes(24).toString('hex'), admin: randomBytes(24).toString('hex') };
   const timings: Record<string, number> = {};
   let dir: string;
@@ -121,12 +121,13 @@ describe('the supervisor dashboard, in a real headless Chromium against the runn
       }),
     );
     // ioredis falls back to database 0 when SELECT fails: make sure this test really has its own
+    const db = await system.takeDatabase();
     const probe = new Redis(system.redisUrl, { lazyConnect: true });
     await probe.connect();
     const info = await probe.client('INFO');
     probe.disconnect();
-    if (!/ db=40 /.test(` ${String(info)} `))
-      throw new Error(`the test Redis has no database 40: ${String(info)}`);
+    if (!new RegExp(` db=${db} `).test(` ${String(info)} `))
+      throw new Error(`the test Redis has no database ${db}: ${String(info)}`);
     await system.start();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -145,11 +146,7 @@ describe('the supervisor dashboard, in a real headless Chromium against the runn
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await producer.connect();
-    await waitFor(async () => (await fetch(`${base}/health/ready`)).ok, {
-      what: `the API to be ready on ${base}; it said:\n${api.tail()}`,
-      timeoutMs: 60_000,
-      intervalMs: 250,
-    });
+    await waitUntilReady(api, port);
 
     // Warm the whole path up (ledger, watch, the API's consumer) with a violation out of the
     // supervisor's scope, seen through the admin token: from then on every stage is running.

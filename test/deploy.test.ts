@@ -24,7 +24,7 @@ import {
   schemaProblems,
   unknownFieldProblems,
 } from './helpers/kubernetes-schemas';
-import { testRedisUrl } from './helpers/redis';
+import { uniqueRedisUrl } from './helpers/redis';
 
 const root = join(__dirname, '..');
 const dist = join(root, 'dist');
@@ -38,7 +38,6 @@ const PORT_ENV: Record<Service, string> = {
   notifier: 'NOTIFIER_METRICS_PORT',
   'lag-monitor': 'LAG_METRICS_PORT',
 };
-const REDIS_DB = 13;
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {});
@@ -150,7 +149,7 @@ describe('the build', () => {
     const common: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       KAFKA_BROKERS: testBrokers(),
-      REDIS_URL: `${testRedisUrl()}/${REDIS_DB}`,
+      REDIS_URL: await uniqueRedisUrl(),
       SCAN_TOPIC: topic,
       SCAN_TOPIC_PARTITIONS: '2',
       LEDGER_GROUP_ID: `${topic}-ledger`,

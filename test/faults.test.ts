@@ -41,7 +41,7 @@ import {
 } from './helpers/fault-run';
 import { createTopic, produceLines, randomName, testBrokers, testKafka, waitFor } from './helpers/kafka';
 import { facilityTotals, LedgerProcess } from './helpers/ledger-process';
-import { startTestRedis, testRedisUrl } from './helpers/redis';
+import { startTestRedis, uniqueRedisUrl } from './helpers/redis';
 import { startTestRedisCluster } from './helpers/redis-cluster';
 import { makeScenario, type Scenario } from './helpers/scenario';
 
@@ -63,6 +63,8 @@ const scenarioFor = (prefix: string) =>
 /** events per second while a fault run produces */
 const RATE = 5_000;
 
+/** a database of this file's own on the run's Redis, for the runs that do not stop Redis */
+let sharedUrl: string;
 let sharedRedis: Redis;
 let calmLedgers: unknown[];
 
@@ -73,7 +75,8 @@ afterAll(async () => {
 
 /** The undisturbed run: the whole stream produced first, then one consumer, on the run's Redis. */
 beforeAll(async () => {
-  sharedRedis = new Redis(testRedisUrl());
+  sharedUrl = await uniqueRedisUrl();
+  sharedRedis = new Redis(sharedUrl);
   const calm = scenarioFor('F0');
   const events = calm.messages.length;
   expect(events).toBeGreaterThanOrEqual(50_000);
@@ -86,7 +89,7 @@ beforeAll(async () => {
     calm.messages.map((m) => m.value),
     (_, i) => calm.messages[i].key,
   );
-  const ledger = new LedgerProcess(ledgerEnv(testBrokers(), topic, group, testRedisUrl()));
+  const ledger = new LedgerProcess(ledgerEnv(testBrokers(), topic, group, sharedUrl));
   const started = Date.now();
   await waitForCommitted(testBrokers(), group, topic, events, [ledger], 300_000);
   figures['undisturbed run'] = { events, consumedInSeconds: secondsSince(started) };
@@ -410,7 +413,7 @@ describe('the ledger through faults gives exactly the ledger of an undisturbed r
       const scenario = await runWithFault({
         prefix: 'FB',
         brokers: kafka.brokers,
-        redisUrl: testRedisUrl(),
+        redisUrl: sharedUrl,
         async fault(run) {
           await waitForCommitted(run.brokers, run.group, run.topic, 0.4 * run.total, run.consumers);
           // production holds while the broker is away, so that no chunk is half written and re-sent
@@ -444,7 +447,7 @@ describe('the ledger through faults gives exactly the ledger of an undisturbed r
   it('when the consumer gets SIGTERM in the middle of a batch and is started again', async () => {
     const scenario = await runWithFault({
       prefix: 'FG',
-      redisUrl: testRedisUrl(),
+      redisUrl: sharedUrl,
       // faster than the consumer applies, so that it always has a batch in hand
       rate: 20_000,
       async fault(run) {
@@ -505,7 +508,7 @@ describe('the ledger through faults gives exactly the ledger of an undisturbed r
   it('with three consumers on 12 partitions, one killed with SIGKILL mid-stream', async () => {
     const scenario = await runWithFault({
       prefix: 'FX',
-      redisUrl: testRedisUrl(),
+      redisUrl: sharedUrl,
       partitions: 12,
       consumers: 3,
       fault: (run) => killOneOfThree(run, 'three consumers, one SIGKILL'),

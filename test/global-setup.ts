@@ -17,6 +17,7 @@ import { startKafka, stopKafka } from '../deploy/local/local-kafka';
 import { isRunning } from '../deploy/local/local-process';
 import { startRedis, stopRedis } from '../deploy/local/local-redis';
 import { freePorts } from '../deploy/local/ports';
+import { TEST_REDIS_DATABASES } from './helpers/redis';
 
 const RUN_FILE_PREFIX = 'hbm-it-run-';
 
@@ -78,8 +79,12 @@ export default async function globalSetup(): Promise<void> {
   const redisDir = path.join(root, 'redis');
   const [kafka, redis] = await Promise.allSettled([
     startKafka({ port: kafkaPort, controllerPort, dataDir: kafkaDir }),
-    // tests pick their own database numbers (up to 61 so far): Redis has 16 unless told
-    startRedis({ port: redisPort, dataDir: redisDir, extraArgs: ['--databases', '128'] }),
+    // every test takes databases of its own (helpers/redis.ts, uniqueRedisDb): Redis has 16 unless told
+    startRedis({
+      port: redisPort,
+      dataDir: redisDir,
+      extraArgs: ['--databases', String(TEST_REDIS_DATABASES)],
+    }),
   ]);
   if (kafka.status === 'rejected' || redis.status === 'rejected') {
     // jest skips the teardown when the setup throws: clean up here.

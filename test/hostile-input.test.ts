@@ -19,7 +19,6 @@ import {
   produceSteadily,
   randomName,
   testBrokers,
-  waitFor,
 } from './helpers/kafka';
 import { freePorts } from '../deploy/local/ports';
 import {
@@ -28,8 +27,9 @@ import {
   LedgerProcess,
   waitUntilConsumed,
   waitUntilReady,
+  waitWhileRunning,
 } from './helpers/ledger-process';
-import { startTestRedis, testRedisUrl } from './helpers/redis';
+import { startTestRedis, uniqueRedisUrl } from './helpers/redis';
 import { itemNumber, makeScenario, type Scenario } from './helpers/scenario';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,10 +47,12 @@ const RULES = {
   graceMs: 30 * 60_000,
 };
 
+let redisUrl: string;
 let redis: Redis;
 let run = 0;
-beforeAll(() => {
-  redis = new Redis(testRedisUrl());
+beforeAll(async () => {
+  redisUrl = await uniqueRedisUrl();
+  redis = new Redis(redisUrl);
 });
 afterAll(async () => {
   await redis.quit();
@@ -372,7 +374,7 @@ describe('the ledger consumer on hostile input', () => {
     const [metricsPort] = await freePorts(1);
     const env = {
       KAFKA_BROKERS: testBrokers(),
-      REDIS_URL: testRedisUrl(),
+      REDIS_URL: redisUrl,
       SCAN_TOPIC: topic,
       LEDGER_GROUP_ID: group,
       LEDGER_METRICS_PORT: String(metricsPort),
@@ -382,13 +384,10 @@ describe('the ledger consumer on hostile input', () => {
     let ledger = new LedgerProcess(env);
     for (const share of [0.3, 0.7]) {
       const current = ledger;
-      await waitFor(
+      await waitWhileRunning(
+        current,
         async () => (await groupProgress(testBrokers(), group, topic)).committed >= share * messages.length,
-        {
-          what: `${share * 100}% committed; ledger said:\n${current.tail()}`,
-          timeoutMs: 180_000,
-          intervalMs: 100,
-        },
+        { what: `${share * 100}% committed`, timeoutMs: 180_000, intervalMs: 100 },
       );
       current.kill('SIGKILL');
       expect(await current.exited).toMatchObject({ signal: 'SIGKILL' });
@@ -431,7 +430,7 @@ describe('the ledger consumer on hostile input', () => {
     ]);
     const ledger = new LedgerProcess({
       KAFKA_BROKERS: testBrokers(),
-      REDIS_URL: testRedisUrl(),
+      REDIS_URL: redisUrl,
       SCAN_TOPIC: topic,
       LEDGER_GROUP_ID: group,
     });
@@ -462,24 +461,22 @@ describe('the ledger consumer on hostile input', () => {
       // every write is refused with OOM: Redis says "not now", which is not bad input
       await ownRedis.config('SET', 'maxmemory-policy', 'noeviction');
       await ownRedis.config('SET', 'maxmemory', '1');
+      const [metricsPort] = await freePorts(1);
       const ledger = new LedgerProcess({
         KAFKA_BROKERS: testBrokers(),
         REDIS_URL: own.url,
         SCAN_TOPIC: topic,
         LEDGER_GROUP_ID: group,
-        LEDGER_METRICS_PORT: '0',
+        LEDGER_METRICS_PORT: String(metricsPort),
       });
-      const metricsUrl = await waitFor(
-        () => /serving metrics and health on (http:\/\/[^"\s]+)/.exec(ledger.output.join('\n'))?.[1],
-        { what: `the ledger's metrics address; it said:\n${ledger.tail()}`, timeoutMs: 60_000 },
-      );
       const retries = async () => {
-        const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+        const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
         return Number(/handover_ledger_retries_total\{step="apply"\} (\d+)/.exec(text)?.[1] ?? NaN);
       };
-      await waitFor(async () => (await retries()) >= 1, {
-        what: `a first refused apply; ledger said:\n${ledger.tail()}`,
-        timeoutMs: 60_000,
+      // until it listens, the fetch throws: not yet
+      await waitWhileRunning(ledger, async () => (await retries()) >= 1, {
+        what: 'a first refused apply',
+        timeoutMs: 90_000,
       });
       const linesBefore = ledger.output.filter((l) => l.includes('"cause":"apply"')).length;
       const before = await retries();

@@ -5,9 +5,9 @@ import { Alert } from '@app/contracts';
 import { lagAlertId, readLagReport, type GroupLag, type LagReport } from '@app/lag';
 
 import { freePorts } from '../deploy/local/ports';
-import { createTopic, randomName, testBrokers, testKafka, waitFor } from './helpers/kafka';
-import { ServiceProcess } from './helpers/ledger-process';
-import { testRedisUrl } from './helpers/redis';
+import { createTopic, randomName, testBrokers, testKafka } from './helpers/kafka';
+import { ServiceProcess, waitWhileRunning } from './helpers/ledger-process';
+import { uniqueRedisUrl } from './helpers/redis';
 import { TopicTail } from './helpers/topic-tail';
 
 const PARTITIONS = 3;
@@ -78,7 +78,7 @@ describe('the lag monitor, run as a process, watching a real consumer group', ()
   const topic = randomName('lag-events');
   const group = `${topic}-group`;
   const alertsTopic = randomName('lag-alerts');
-  const redisUrl = `${testRedisUrl()}/50`;
+  let redisUrl: string;
   let redis: Redis;
   let producer: SteadyProducer;
   let consumer: Consumer | undefined;
@@ -106,13 +106,14 @@ describe('the lag monitor, run as a process, watching a real consumer group', ()
     predicate: (g: GroupLag, r: LagReport) => boolean,
     timeoutMs = 60_000,
   ): Promise<{ report: LagReport; group: GroupLag }> => {
-    const found = await waitFor(
+    const found = await waitWhileRunning(
+      monitor,
       async () => {
         const report = await readLagReport(redis);
         const g = groupOf(report);
         return report && g && predicate(g, report) ? { report, group: g } : null;
       },
-      { what: `${what}; the monitor said:\n${monitor.tail()}`, timeoutMs, intervalMs: 200 },
+      { what, timeoutMs, intervalMs: 200 },
     );
     return found as { report: LagReport; group: GroupLag };
   };
@@ -120,6 +121,7 @@ describe('the lag monitor, run as a process, watching a real consumer group', ()
 
   beforeAll(async () => {
     [port] = await freePorts(1);
+    redisUrl = await uniqueRedisUrl();
     redis = new Redis(redisUrl);
     await createTopic(testBrokers(), topic, PARTITIONS);
     await createTopic(testBrokers(), alertsTopic, 3);
@@ -234,16 +236,13 @@ describe('the lag monitor, run as a process, watching a real consumer group', ()
     monitor = new ServiceProcess('lag-monitor', env());
     // the first status it exports is the stored one, not a fresh OK
     const statusSeries = `kafka_consumergroup_status{group="${group}",status="OK"}`;
-    const first = await waitFor(
+    const first = await waitWhileRunning(
+      monitor,
       async () => {
         const text = await metrics().catch(() => '');
         return Number.isNaN(sample(text, statusSeries)) ? '' : text;
       },
-      {
-        what: `the restarted monitor's /metrics; it said:\n${monitor.tail()}`,
-        timeoutMs: 60_000,
-        intervalMs: 50,
-      },
+      { what: "the restarted monitor's /metrics", timeoutMs: 60_000, intervalMs: 50 },
     );
     expect(sample(first, statusSeries)).toBe(0);
     // its first sample goes on with the stored window, which a fresh monitor would not have
@@ -278,7 +277,6 @@ describe('the lag monitor, run as a process, watching a real consumer group', ()
 describe('two lag monitors on one Redis', () => {
   const topic = randomName('lag-standby');
   const group = `${topic}-group`;
-  const redisUrl = `${testRedisUrl()}/52`;
   let redis: Redis;
   let consumer: Consumer;
   const monitors: ServiceProcess[] = [];
@@ -286,6 +284,7 @@ describe('two lag monitors on one Redis', () => {
 
   beforeAll(async () => {
     ports = await freePorts(2);
+    const redisUrl = await uniqueRedisUrl();
     redis = new Redis(redisUrl);
     await createTopic(testBrokers(), topic, 1);
     consumer = await startConsumer(topic, group);
@@ -312,11 +311,10 @@ describe('two lag monitors on one Redis', () => {
   });
 
   const activeOnes = () => monitors.filter((m) => m.output.some((l) => l.includes('active lag monitor')));
-  const tails = () => monitors.map((m) => m.tail(10)).join('\n---\n');
 
   it('lets one sample while the other stands by, and hands over when the active one stops', async () => {
-    await waitFor(async () => groupOf(await readLagReport(redis), group), {
-      what: `a report of ${group}; the monitors said:\n${tails()}`,
+    await waitWhileRunning(monitors, async () => groupOf(await readLagReport(redis), group), {
+      what: `a report of ${group}`,
       timeoutMs: 60_000,
     });
     await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -330,12 +328,13 @@ describe('two lag monitors on one Redis', () => {
     active.kill('SIGTERM');
     expect((await active.exited).code).toBe(0);
     const stoppedAt = Date.now();
-    await waitFor(
+    await waitWhileRunning(
+      standby,
       async () => {
         const report = await readLagReport(redis);
         return report && Date.parse(report.sampledAt) > stoppedAt && groupOf(report, group);
       },
-      { what: `the standby to take over; it said:\n${standby.tail()}`, timeoutMs: 30_000 },
+      { what: 'the standby to take over', timeoutMs: 30_000 },
     );
     expect(standby.output.some((l) => l.includes('active lag monitor'))).toBe(true);
   });

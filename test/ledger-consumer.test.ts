@@ -2,12 +2,14 @@ import { Redis } from 'ioredis';
 
 import { consumeAll, createTopic, produceLines, randomName, testBrokers, testKafka } from './helpers/kafka';
 import { facilityTotals, LedgerProcess, waitUntilConsumed } from './helpers/ledger-process';
-import { testRedisUrl } from './helpers/redis';
+import { uniqueRedisUrl } from './helpers/redis';
 import { itemNumber, makeScenario } from './helpers/scenario';
 
+let redisUrl: string;
 let redis: Redis;
-beforeAll(() => {
-  redis = new Redis(testRedisUrl());
+beforeAll(async () => {
+  redisUrl = await uniqueRedisUrl();
+  redis = new Redis(redisUrl);
 });
 afterAll(async () => {
   await redis.quit();
@@ -17,7 +19,7 @@ async function withLedger<T>(
   env: Record<string, string>,
   body: (ledger: LedgerProcess) => Promise<T>,
 ): Promise<T> {
-  const ledger = new LedgerProcess({ KAFKA_BROKERS: testBrokers(), REDIS_URL: testRedisUrl(), ...env });
+  const ledger = new LedgerProcess({ KAFKA_BROKERS: testBrokers(), REDIS_URL: redisUrl, ...env });
   try {
     return await body(ledger);
   } finally {

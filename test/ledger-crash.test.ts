@@ -2,23 +2,25 @@ import { Redis } from 'ioredis';
 
 import { listShifts, readShiftLedger } from '@app/ledger';
 
+import { createTopic, produceLines, produceSteadily, randomName, testBrokers } from './helpers/kafka';
 import {
-  createTopic,
-  produceLines,
-  produceSteadily,
-  randomName,
-  testBrokers,
-  waitFor,
-} from './helpers/kafka';
-import { facilityTotals, groupProgress, LedgerProcess, waitUntilConsumed } from './helpers/ledger-process';
-import { testRedisUrl } from './helpers/redis';
+  facilityTotals,
+  groupProgress,
+  LedgerProcess,
+  waitUntilConsumed,
+  waitUntilReady,
+  waitWhileRunning,
+} from './helpers/ledger-process';
+import { uniqueRedisUrl } from './helpers/redis';
 import { makeScenario, type Scenario } from './helpers/scenario';
 
 jest.setTimeout(600_000);
 
+let redisUrl: string;
 let redis: Redis;
-beforeAll(() => {
-  redis = new Redis(testRedisUrl());
+beforeAll(async () => {
+  redisUrl = await uniqueRedisUrl();
+  redis = new Redis(redisUrl);
 });
 afterAll(async () => {
   await redis.quit();
@@ -57,27 +59,24 @@ async function consumeWithLedger(
 ): Promise<LedgerProcess[]> {
   const env = {
     KAFKA_BROKERS: testBrokers(),
-    REDIS_URL: testRedisUrl(),
+    REDIS_URL: redisUrl,
     SCAN_TOPIC: topic,
     LEDGER_GROUP_ID: group,
   };
   const processes = [new LedgerProcess(env)];
   for (const share of kills) {
     const current = processes[processes.length - 1];
-    await waitFor(async () => (await groupProgress(testBrokers(), group, topic)).committed >= share * total, {
-      what: `${share * 100}% of the stream committed; ledger said:\n${current.tail()}`,
-      timeoutMs: 180_000,
-      intervalMs: 100,
-    });
+    await waitWhileRunning(
+      current,
+      async () => (await groupProgress(testBrokers(), group, topic)).committed >= share * total,
+      { what: `${share * 100}% of the stream committed`, timeoutMs: 180_000, intervalMs: 100 },
+    );
     current.kill('SIGKILL');
     expect(await current.exited).toMatchObject({ signal: 'SIGKILL' });
     const next = new LedgerProcess(env);
     processes.push(next);
-    // the next kill must find it consuming, not still starting
-    await waitFor(() => next.output.some((line) => line.includes('partitions assigned')), {
-      what: `the restarted ledger to join its group; it said:\n${next.tail()}`,
-      timeoutMs: 60_000,
-    });
+    // the next kill must find it consuming (ready: in its group), not still starting
+    await waitUntilReady(next);
   }
   return processes;
 }

@@ -11,7 +11,7 @@ import {
   type LedgerScan,
 } from '@app/ledger';
 
-import { testRedisUrl } from './helpers/redis';
+import { uniqueRedisUrl } from './helpers/redis';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-27T08:00:00+08:00');
@@ -32,7 +32,7 @@ let watch: WatchStore;
 let run = 0;
 
 beforeAll(async () => {
-  redis = new Redis(testRedisUrl());
+  redis = new Redis(await uniqueRedisUrl());
   store = new LedgerStore(redis, { ...RULES, orphanWaitMs: 30 * 60_000 });
   watch = new WatchStore(redis, { ...RULES, summaryCoalesceMs: 10_000 });
 });

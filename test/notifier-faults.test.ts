@@ -10,6 +10,7 @@ import { deliveryIdOf } from '@app/subscriptions';
 
 import { alertOf } from '../libs/subscriptions/src/testing/fixtures';
 import { waitFor } from './helpers/kafka';
+import { waitWhileRunning } from './helpers/ledger-process';
 import { deliveriesMetric, NotifierRig } from './helpers/notifier';
 import { Receiver, signedWebhook, webhookSignatureOk, type ReceivedRequest } from './helpers/receivers';
 
@@ -51,7 +52,7 @@ async function webhookSubscription(rig: NotifierRig, receiver: Receiver): Promis
 }
 
 describe('notifier under receiver outages', () => {
-  const rig = new NotifierRig(31, SHORT_RETRIES);
+  const rig = new NotifierRig(SHORT_RETRIES);
   const receivers: Receiver[] = [];
   beforeAll(() => rig.setUp());
   afterAll(async () => {
@@ -76,7 +77,8 @@ describe('notifier under receiver outages', () => {
     }
 
     // the failure is visible while it lasts: in the store (the API) and in metrics
-    await waitFor(
+    await waitWhileRunning(
+      notifier,
       async () => {
         const [a, b] = await Promise.all([rig.store.get(failingId), rig.store.get(goneId)]);
         return a &&
@@ -88,10 +90,7 @@ describe('notifier under receiver outages', () => {
           ? [a, b]
           : null;
       },
-      {
-        what: `both subscriptions failing with 60 pending; notifier said:\n${notifier.tail()}`,
-        timeoutMs: 60_000,
-      },
+      { what: 'both subscriptions failing with 60 pending', timeoutMs: 60_000 },
     );
     const during = await Promise.all([rig.store.get(failingId), rig.store.get(goneId)]);
     expect(during[0]?.delivery.lastError).toBe('HTTP 500');
@@ -131,7 +130,7 @@ describe('notifier under receiver outages', () => {
 });
 
 describe('notifier killed mid-delivery', () => {
-  const rig = new NotifierRig(32, { ...SHORT_RETRIES, NOTIFIER_SEND_TIMEOUT_SECONDS: '3' });
+  const rig = new NotifierRig({ ...SHORT_RETRIES, NOTIFIER_SEND_TIMEOUT_SECONDS: '3' });
   const receivers: Receiver[] = [];
   beforeAll(() => rig.setUp());
   afterAll(async () => {
@@ -148,7 +147,9 @@ describe('notifier killed mid-delivery', () => {
 
     const before = alerts('K', 40);
     for (let i = 0; i < before.length; i += 5) await rig.sendAlerts(before.slice(i, i + 5));
-    await waitFor(() => slow.all.length >= 1, { what: 'a request in flight at the slow receiver' });
+    await waitWhileRunning(first, () => slow.all.length >= 1, {
+      what: 'a request in flight at the slow receiver',
+    });
     first.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
 
@@ -158,8 +159,8 @@ describe('notifier killed mid-delivery', () => {
     const second = await rig.start();
 
     const expected = new Set(idsOf([...before, ...meanwhile]));
-    await waitFor(() => new Set(received(slow.accepted)).size === expected.size, {
-      what: `every revision after the restart (${new Set(received(slow.accepted)).size} of ${expected.size}); notifier said:\n${second.tail()}`,
+    await waitWhileRunning(second, () => new Set(received(slow.accepted)).size === expected.size, {
+      what: `all ${expected.size} revisions after the restart`,
       timeoutMs: 90_000,
     });
     expect(new Set(received(slow.accepted))).toEqual(expected);
@@ -172,7 +173,9 @@ describe('notifier killed mid-delivery', () => {
     const seen = slow.all.length;
     const last = alerts('T', 3);
     await rig.sendAlerts(last);
-    await waitFor(() => slow.all.length > seen, { what: 'a request in flight at the slow receiver' });
+    await waitWhileRunning(notifier, () => slow.all.length > seen, {
+      what: 'a request in flight at the slow receiver',
+    });
     notifier.kill('SIGTERM');
     expect(await notifier.exited).toEqual({ code: 0, signal: null });
     const sub = (await rig.store.list())[0];
@@ -186,7 +189,7 @@ describe('notifier killed mid-delivery', () => {
 
 describe('notifier giving up', () => {
   // NOTIFIER_GIVE_UP_HOURS defaults to 48; here 0.0005 h = 1.8 s
-  const rig = new NotifierRig(33, { ...SHORT_RETRIES, NOTIFIER_GIVE_UP_HOURS: '0.0005' });
+  const rig = new NotifierRig({ ...SHORT_RETRIES, NOTIFIER_GIVE_UP_HOURS: '0.0005' });
   const receivers: Receiver[] = [];
   beforeAll(() => rig.setUp());
   afterAll(async () => {
@@ -201,12 +204,13 @@ describe('notifier giving up', () => {
     const id = await webhookSubscription(rig, dead);
     const notifier = await rig.start();
     await rig.sendAlerts(alerts('A', 5));
-    await waitFor(
+    await waitWhileRunning(
+      notifier,
       async () => {
         const sub = await rig.store.get(id);
         return sub && sub.delivery.abandoned === 5 && sub.delivery.pending === 0 ? sub.delivery : null;
       },
-      { what: `5 abandoned deliveries; notifier said:\n${notifier.tail()}`, timeoutMs: 60_000 },
+      { what: '5 abandoned deliveries', timeoutMs: 60_000 },
     );
     const state = (await rig.store.get(id))?.delivery;
     expect(state?.delivered).toBe(0);

@@ -12,15 +12,14 @@ import {
 } from '@app/subscriptions';
 
 import { alertOf } from '../libs/subscriptions/src/testing/fixtures';
-import { testRedisUrl } from './helpers/redis';
+import { uniqueRedisUrl } from './helpers/redis';
 
 let redis: Redis;
 let store: SubscriptionStore;
 let queue: DeliveryQueue;
 
 beforeAll(async () => {
-  redis = new Redis(`${testRedisUrl()}/34`);
-  await redis.flushdb();
+  redis = new Redis(await uniqueRedisUrl());
   store = new SubscriptionStore(redis);
   queue = new DeliveryQueue(redis);
 });

@@ -11,7 +11,7 @@ import { SubscriptionStore } from '@app/subscriptions';
 import { freePorts } from '../deploy/local/ports';
 import { ApiService } from './helpers/api-service';
 import { produceSteadily, randomName, testBrokers, waitFor } from './helpers/kafka';
-import { ServiceProcess } from './helpers/ledger-process';
+import { ServiceProcess, waitUntilReady, waitWhileRunning } from './helpers/ledger-process';
 import { LOCAL_RECEIVERS } from './helpers/notifier';
 import {
   dashboardQueries,
@@ -27,7 +27,7 @@ import {
   type QueryAnswer,
 } from './helpers/prometheus';
 import { Receiver } from './helpers/receivers';
-import { startTestRedis, testRedisUrl, type TestRedis } from './helpers/redis';
+import { startTestRedis, uniqueRedisUrl, type TestRedis } from './helpers/redis';
 import { itemNumber, makeScenario } from './helpers/scenario';
 import { System } from './helpers/system';
 
@@ -67,7 +67,7 @@ describe('the operators endpoints of the five services, run as processes, and a 
 
   beforeAll(async () => {
     const [ledger, watch, lag, notifierPort] = await freePorts(4);
-    system = new System(9, {
+    system = new System({
       LEDGER_METRICS_PORT: String(ledger),
       WATCH_METRICS_PORT: String(watch),
       WATCH_OPEN_HANDOFFS_SECONDS: '1',
@@ -75,7 +75,7 @@ describe('the operators endpoints of the five services, run as processes, and a 
     await system.start();
     lagMonitor = new ServiceProcess('lag-monitor', {
       ...system.env,
-      REDIS_URL: `${testRedisUrl()}/51`,
+      REDIS_URL: await uniqueRedisUrl(),
       LAG_GROUPS: system.env.LEDGER_GROUP_ID,
       LAG_INTERVAL_SECONDS: '1',
       LAG_LEASE_SECONDS: '3',
@@ -83,8 +83,8 @@ describe('the operators endpoints of the five services, run as processes, and a 
     });
     // a subscription to every alert, so that the notifier delivers and its delivery series have data
     webhook = await Receiver.start();
-    const notifierRedis = new Redis(`${testRedisUrl()}/53`);
-    await notifierRedis.flushdb();
+    const notifierRedisUrl = await uniqueRedisUrl();
+    const notifierRedis = new Redis(notifierRedisUrl);
     await new SubscriptionStore(notifierRedis).create(
       {
         name: 'ops webhook',
@@ -100,7 +100,7 @@ describe('the operators endpoints of the five services, run as processes, and a 
     notifier = new ServiceProcess('notifier', {
       ...system.env,
       ...LOCAL_RECEIVERS,
-      REDIS_URL: `${testRedisUrl()}/53`,
+      REDIS_URL: notifierRedisUrl,
       NOTIFIER_GROUP_ID: `${system.topics.alerts}-notifier`,
       NOTIFIER_METRICS_PORT: String(notifierPort),
     });
@@ -119,16 +119,23 @@ describe('the operators endpoints of the five services, run as processes, and a 
     }
   });
 
-  const tails = () =>
-    [...system.services, lagMonitor, notifier, api.process].map((s) => s.tail(15)).join('\n---\n');
+  const processOf = (service: Service): ServiceProcess =>
+    ({
+      ledger: system.services[0],
+      watch: system.services[1],
+      lag: lagMonitor,
+      notifier,
+      api: api.process,
+    })[service];
   /** the body of /health/ready once it answers 200 */
   const untilReady = (service: Service) =>
-    waitFor(
+    waitWhileRunning(
+      processOf(service),
       async () => {
         const r = await fetch(url(service, '/health/ready'));
         return r.status === 200 ? r.text() : '';
       },
-      { what: `${service} /health/ready to answer 200; services said:\n${tails()}`, timeoutMs: 60_000 },
+      { what: `${service} /health/ready to answer 200`, timeoutMs: 60_000 },
     );
 
   it('reports both services ready once they have joined Kafka and Redis and run their loops', async () => {
@@ -170,7 +177,8 @@ describe('the operators endpoints of the five services, run as processes, and a 
     await system.send([handover, handover, orphanReceipt]); // the second copy: a producer's retry
     await system.sendRaw([{ key: pc, value: 'this is not json' }]);
 
-    const ledger = await waitFor(
+    const ledger = await waitWhileRunning(
+      system.services[0],
       async () => {
         const text = await metricsOf('ledger');
         return sample(text, 'handover_events_total{type="unknown",result="dead_letter"}') >= 1 &&
@@ -178,7 +186,7 @@ describe('the operators endpoints of the five services, run as processes, and a 
           ? text
           : '';
       },
-      { what: `the ledger to count the scans; it said:\n${system.services[0].tail()}`, timeoutMs: 60_000 },
+      { what: 'the ledger to count the scans', timeoutMs: 60_000 },
     );
     expect(sample(ledger, 'handover_events_total{type="HANDOVER",result="applied"}')).toBe(1);
     expect(sample(ledger, 'handover_events_total{type="HANDOVER",result="duplicate"}')).toBe(1);
@@ -191,7 +199,8 @@ describe('the operators endpoints of the five services, run as processes, and a 
     expect(ledger).not.toContain('handover_alerts_total');
 
     // the receipt becomes an orphan at once (ORPHAN_WAIT_MINUTES=0); the hand-off stays open
-    const watch = await waitFor(
+    const watch = await waitWhileRunning(
+      system.services[1],
       async () => {
         const text = await metricsOf('watch');
         return sample(text, 'handover_alerts_total{kind="ORPHAN_CLOSURE",status="FIRING"}') >= 1 &&
@@ -199,7 +208,7 @@ describe('the operators endpoints of the five services, run as processes, and a 
           ? text
           : '';
       },
-      { what: `the watch to count the alert and the open hand-off; it said:\n${system.services[1].tail()}` },
+      { what: 'the watch to count the alert and the open hand-off' },
     );
     expect(sample(watch, 'handover_alert_delay_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(sample(watch, 'handover_alerts_total{kind="CONSUMER_LAG",status="FIRING"}')).toBe(0);
@@ -216,16 +225,14 @@ describe('the operators endpoints of the five services, run as processes, and a 
     // scans stream in while this runs (for the Prometheus test): wait for a sample taken once the
     // ledger had caught up
     const lagOf = `kafka_consumergroup_lag{group="${group}",topic="${system.topics.scans}",partition="0"}`;
-    const text = await waitFor(
+    const text = await waitWhileRunning(
+      lagMonitor,
       async () => {
         const t = await metricsOf('lag');
         const ok = sample(t, `kafka_consumergroup_status{group="${group}",status="OK"}`) === 1;
         return ok && sample(t, lagOf) === 0 ? t : '';
       },
-      {
-        what: `the lag monitor to report the ledger group caught up; it said:\n${lagMonitor.tail()}`,
-        timeoutMs: 90_000,
-      },
+      { what: 'the lag monitor to report the ledger group caught up', timeoutMs: 90_000 },
     );
     expect(sample(text, lagOf)).toBe(0);
     expect(
@@ -461,20 +468,24 @@ describe('the readiness of a ledger whose Redis goes away', () => {
   });
 
   it('answers 503 naming redis while Redis is down, and 200 again once it is back', async () => {
-    const what = (state: string) => `the ledger's /health/ready to be ${state}; it said:\n${ledger.tail()}`;
-    await waitFor(async () => (await ready()).status === 200, { what: what('200'), timeoutMs: 60_000 });
+    const what = (state: string) => `the ledger's /health/ready to be ${state}`;
+    await waitUntilReady(ledger, port);
 
     await redis.stop();
-    const down = await waitFor(async () => ((await ready()).status === 503 ? ready() : null), {
-      what: what('503'),
-    });
+    const down = await waitWhileRunning(
+      ledger,
+      async () => ((await ready()).status === 503 ? ready() : null),
+      {
+        what: what('503'),
+      },
+    );
     expect(down).toEqual({
       status: 503,
       body: { status: 'down', checks: { service: 'up', kafka: 'up', redis: 'down', consumer: 'up' } },
     });
 
     await redis.restart();
-    await waitFor(async () => (await ready()).status === 200, { what: what('200 again') });
+    await waitWhileRunning(ledger, async () => (await ready()).status === 200, { what: what('200 again') });
   });
 });
 

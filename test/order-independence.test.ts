@@ -101,7 +101,7 @@ describe('order independence', () => {
     facilities: runs.flatMap((r) => r.day.calendar.facilities),
   };
   writeFileSync(join(dir, 'facilities.json'), JSON.stringify(calendar));
-  const system = new System(3, { ORPHAN_WAIT_MINUTES: '1', FACILITIES_FILE: join(dir, 'facilities.json') });
+  const system = new System({ ORPHAN_WAIT_MINUTES: '1', FACILITIES_FILE: join(dir, 'facilities.json') });
   const expected = new Map<string, ShiftTruth>();
 
   beforeAll(async () => {

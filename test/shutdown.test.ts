@@ -5,7 +5,7 @@
  */
 import { randomName, testBrokers } from './helpers/kafka';
 import { ServiceProcess } from './helpers/ledger-process';
-import { testRedisUrl } from './helpers/redis';
+import { uniqueRedisUrl } from './helpers/redis';
 
 const SERVICES = ['ledger', 'watch', 'api', 'notifier', 'lag-monitor'] as const;
 // while ts-node loads and compiles, while it connects to Kafka and Redis, once it runs
@@ -18,10 +18,11 @@ describe('a service stopped during its start-up', () => {
     '%s exits 0 on SIGTERM at any moment',
     async (app) => {
       const outcomes: Record<number, unknown> = {};
+      const redisUrl = await uniqueRedisUrl();
       for (const delay of DELAYS_MS) {
         const service = new ServiceProcess(app, {
           KAFKA_BROKERS: testBrokers(),
-          REDIS_URL: testRedisUrl(),
+          REDIS_URL: redisUrl,
           SCAN_TOPIC: randomName('scans'),
           HTTP_PORT: '0',
           LEDGER_METRICS_PORT: '0',

@@ -14,7 +14,7 @@ import { SimulationTruth } from '../deploy/simulate/truth-file';
 
 import { consumeAll, randomName, testBrokers, waitFor } from './helpers/kafka';
 import { waitUntilConsumed, type LedgerProcess } from './helpers/ledger-process';
-import { testRedisUrl } from './helpers/redis';
+import { uniqueRedisUrl } from './helpers/redis';
 import { System } from './helpers/system';
 
 jest.setTimeout(600_000);
@@ -58,7 +58,7 @@ describe('the simulator', () => {
       ),
     ),
   );
-  const system = new System(60, { FACILITIES_FILE: facilitiesFile });
+  const system = new System({ FACILITIES_FILE: facilitiesFile });
   let truth: SimulationTruth;
   let simulatorOutput: string[];
 
@@ -184,7 +184,7 @@ describe('npm start', () => {
       ],
       {
         KAFKA_BROKERS: testBrokers(),
-        REDIS_URL: `${testRedisUrl()}/61`,
+        REDIS_URL: await uniqueRedisUrl(),
         SCAN_TOPIC: topic,
         ALERTS_TOPIC: `${topic}-alerts`,
         SUMMARIES_TOPIC: `${topic}-summaries`,
@@ -202,6 +202,10 @@ describe('npm start', () => {
       await waitFor(() => seen(/^ALERT /) && seen(/^status: /), {
         what: 'alert and status lines from npm start',
         timeoutMs: 240_000,
+        failIf: () =>
+          run.child.exitCode === null && run.child.signalCode === null
+            ? undefined
+            : `npm start exited (${run.child.exitCode ?? run.child.signalCode})`,
       }).catch((error: Error) => {
         throw new Error(`${error.message}; it printed:\n${run.out.slice(-60).join('\n')}`);
       });

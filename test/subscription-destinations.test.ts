@@ -11,6 +11,7 @@ import type { Subscription, SubscriptionInput } from '@app/subscriptions';
 import { alertOf } from '../libs/subscriptions/src/testing/fixtures';
 import { ApiService } from './helpers/api-service';
 import { waitFor } from './helpers/kafka';
+import { waitWhileRunning } from './helpers/ledger-process';
 import { NotifierRig } from './helpers/notifier';
 import { dingtalkSignatureOk, Receiver, signedWebhook, webhookSignatureOk } from './helpers/receivers';
 
@@ -49,8 +50,8 @@ const alertNow = () => {
 };
 
 describe('subscription destinations with the production default (no network allowed)', () => {
-  const rig = new NotifierRig(35, PRODUCTION_DEFAULT);
-  const api = new ApiService(rig.env, { admin: { role: 'admin', facilities: ['*'] } });
+  const rig = new NotifierRig(PRODUCTION_DEFAULT);
+  const api = new ApiService(() => rig.env, { admin: { role: 'admin', facilities: ['*'] } });
   const receivers: Receiver[] = [];
 
   beforeAll(async () => {
@@ -161,7 +162,8 @@ describe('subscription destinations with the production default (no network allo
     const byAddress = await rig.subscribe(webhookTo(`http://127.0.0.1:${port}/hook`));
     const notifier = await rig.start();
     await rig.sendAlerts([alertNow()]);
-    const states = await waitFor(
+    const states = await waitWhileRunning(
+      notifier,
       async () => {
         const res = await Promise.all(
           [byName.id, byAddress.id].map((id) =>
@@ -170,7 +172,7 @@ describe('subscription destinations with the production default (no network allo
         );
         return res.every((r) => r.body.delivery?.failedAttempts > 0) ? res.map((r) => r.body.delivery) : null;
       },
-      { what: `both sends refused; notifier said:\n${notifier.tail()}`, timeoutMs: 60_000 },
+      { what: 'both sends refused', timeoutMs: 60_000 },
     );
     expect(states?.[0]).toMatchObject({
       pending: 1,
@@ -188,8 +190,8 @@ describe('subscription destinations with the production default (no network allo
 
 describe('subscription destinations with 127.0.0.0/8 allow-listed', () => {
   // the rig's default: SUBSCRIPTION_ALLOWED_NETWORKS=127.0.0.0/8, robots over http to 127.0.0.1
-  const rig = new NotifierRig(36);
-  const api = new ApiService(rig.env, { admin: { role: 'admin', facilities: ['*'] } });
+  const rig = new NotifierRig();
+  const api = new ApiService(() => rig.env, { admin: { role: 'admin', facilities: ['*'] } });
   const receivers: Receiver[] = [];
 
   beforeAll(async () => {
@@ -224,12 +226,13 @@ describe('subscription destinations with 127.0.0.0/8 allow-listed', () => {
     }
     const notifier = await rig.start();
     await rig.sendAlerts([alertNow(), alertNow()]);
-    await waitFor(
+    await waitWhileRunning(
+      notifier,
       async () => {
         const subs = await Promise.all(made.map((m) => rig.store.get(m.body.id)));
         return subs.every((s) => s?.delivery.delivered === 2 && s.delivery.pending === 0);
       },
-      { what: `both local receivers delivered; notifier said:\n${notifier.tail()}`, timeoutMs: 60_000 },
+      { what: 'both local receivers delivered', timeoutMs: 60_000 },
     );
     expect(hook.accepted.length).toBeGreaterThan(0);
     expect(hook.all.every((r) => webhookSignatureOk(r, SECRET))).toBe(true);

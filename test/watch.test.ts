@@ -3,7 +3,6 @@ import { Redis } from 'ioredis';
 import { Alert, ShiftSummary, type ScanEvent } from '@app/contracts';
 import { readShiftLedger } from '@app/ledger';
 
-import { waitFor } from './helpers/kafka';
 import { itemNumber } from './helpers/scenario';
 import { System } from './helpers/system';
 
@@ -55,7 +54,7 @@ function feedback(
 }
 
 describe('the watch, against a real Kafka and Redis', () => {
-  const system = new System(1);
+  const system = new System();
   beforeAll(() => system.start());
   afterAll(() => system.stop());
 
@@ -256,22 +255,12 @@ async function withRedis<T>(url: string, body: (redis: Redis) => Promise<T>): Pr
 }
 
 describe('two watch instances', () => {
-  const system = new System(2);
+  const system = new System();
   beforeAll(async () => {
     await system.start(2);
     // the waves below are timed against running services: on a slow machine a watch that starts after
     // the receipts were applied never sees an overdue hand-off, and the test would wait for no alert
-    await waitFor(
-      () =>
-        system.services.every((s) =>
-          s.output.some((l) => l.includes('"msg":"watching"') || l.includes('"msg":"consuming"')),
-        ),
-      {
-        what: `the ledger and both watches to start; they said:\n${system.services.map((s) => s.tail(5)).join('\n')}`,
-        timeoutMs: 90_000,
-        intervalMs: 100,
-      },
-    );
+    await system.ready();
   });
   afterAll(() => system.stop());
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { freePort } from '../../deploy/local/ports';
 import { randomName, waitFor } from './kafka';
-import { ServiceProcess } from './ledger-process';
+import { ServiceProcess, waitWhileRunning } from './ledger-process';
 
 export type Role = 'supervisor' | 'manager' | 'sre' | 'admin';
 export interface TokenSpec {
@@ -30,8 +30,12 @@ export class ApiService {
   process!: ServiceProcess;
   port!: number;
 
+  /**
+   * `env` may be a function, read at start(): the environment of a System or NotifierRig has its Redis
+   * database only once that has started or been set up.
+   */
   constructor(
-    private readonly env: Record<string, string>,
+    private readonly env: Record<string, string> | (() => Record<string, string>),
     specs: Record<string, TokenSpec>,
   ) {
     const dir = mkdtempSync(join(process.env.HBM_TEST_ROOT ?? tmpdir(), 'api-'));
@@ -52,16 +56,20 @@ export class ApiService {
     this.port = await freePort();
     this.process = new ServiceProcess('api', {
       API_GROUP_ID: randomName('api'),
-      ...this.env,
+      ...(typeof this.env === 'function' ? this.env() : this.env),
       HTTP_PORT: String(this.port),
       TOKENS_FILE: this.tokensFile,
       ...extra,
     });
-    await waitFor(async () => (await fetch(`${this.url}/health/ready`)).status === 200, {
-      what: `the API to be ready; it said:\n${this.process.tail()}`,
-      timeoutMs: 90_000,
-      intervalMs: 250,
-    });
+    await waitWhileRunning(
+      this.process,
+      async () => (await fetch(`${this.url}/health/ready`)).status === 200,
+      {
+        what: 'the API to be ready',
+        timeoutMs: 90_000,
+        intervalMs: 250,
+      },
+    );
   }
 
   async stop(): Promise<void> {

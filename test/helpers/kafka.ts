@@ -72,11 +72,16 @@ export interface WaitOptions {
   what: string;
   timeoutMs?: number;
   intervalMs?: number;
+  /**
+   * Asked before each try: a reason why the wait can no longer succeed (a process it waits on has
+   * exited), to fail with at once rather than at the timeout.
+   */
+  failIf?: () => string | undefined;
 }
 
 /**
  * Polls until predicate returns a truthy value and returns that value. A predicate that throws counts
- * as not yet; its last error is quoted if the wait times out.
+ * as not yet; its last error is quoted if the wait times out. opts.failIf ends the wait early.
  */
 export async function waitFor<T>(predicate: () => T | Promise<T>, opts: WaitOptions): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -84,6 +89,8 @@ export async function waitFor<T>(predicate: () => T | Promise<T>, opts: WaitOpti
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    const hopeless = opts.failIf?.();
+    if (hopeless) throw new Error(`stopped waiting for ${opts.what}: ${hopeless}`);
     try {
       const value = await predicate();
       if (value) return value;

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 
 import { listShifts, readShiftLedger } from '@app/ledger';
 
-import { testKafka, waitFor } from './kafka';
+import { testKafka, waitFor, type WaitOptions } from './kafka';
 import type { ExpectedTotals } from './scenario';
 
 const root = join(__dirname, '..', '..');
@@ -14,6 +14,8 @@ const root = join(__dirname, '..', '..');
 export class ServiceProcess {
   readonly output: string[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** how it exited, once it has */
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
   private readonly child: ChildProcess;
 
   constructor(app: 'ledger' | 'watch' | 'api' | 'notifier' | 'lag-monitor', env: Record<string, string>) {
@@ -35,7 +37,10 @@ export class ServiceProcess {
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
     this.exited = new Promise((resolve) =>
-      this.child.on('exit', (code, signal) => resolve({ code, signal })),
+      this.child.on('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      }),
     );
   }
 
@@ -47,30 +52,81 @@ export class ServiceProcess {
     this.child.kill(signal);
   }
 
+  /**
+   * The port it serves /metrics and /health on, from its start-up line (with a *_METRICS_PORT of 0 it
+   * picks one), or undefined before that line.
+   */
+  get metricsPort(): number | undefined {
+    for (const line of this.output) {
+      if (!line.includes('serving metrics')) continue;
+      const port = (JSON.parse(line) as { port?: number }).port;
+      if (port) return port;
+    }
+    return undefined;
+  }
+
   /** The last lines it printed, for a failing test's message. */
   tail(lines = 30): string {
     return this.output.slice(-lines).join('\n');
   }
 }
 
+/** Why waiting on these services is hopeless: the first that has exited, how, and its last lines. */
+export function exitOf(...services: ServiceProcess[]): string | undefined {
+  const gone = services.find((s) => s.exit);
+  if (!gone?.exit) return undefined;
+  const how = gone.exit.signal ? `signal ${gone.exit.signal}` : `code ${gone.exit.code}`;
+  return `process ${gone.pid} exited (${how}); it said:\n${gone.tail()}`;
+}
+
 /**
- * Waits until a service answers 200 on /health/ready at `port` (its *_METRICS_PORT): it has loaded,
- * connected and joined its group. A signal before that tests its start-up, not its shutdown.
+ * waitFor a condition that running services bring about (ready, consumed, delivered): fails as soon
+ * as one of them exits, with its exit and last lines, rather than at the timeout; a timeout quotes
+ * their last lines as they are then.
+ */
+export async function waitWhileRunning<T>(
+  services: ServiceProcess | ServiceProcess[],
+  predicate: () => T | Promise<T>,
+  opts: WaitOptions,
+): Promise<T> {
+  const list = Array.isArray(services) ? services : [services];
+  let stoppedEarly = false;
+  const failIf = () => {
+    const reason = opts.failIf?.() ?? exitOf(...list);
+    stoppedEarly = reason !== undefined;
+    return reason;
+  };
+  try {
+    return await waitFor(predicate, { ...opts, failIf });
+  } catch (error) {
+    if (stoppedEarly) throw error;
+    const said = list.map((s) => `process ${s.pid} said:\n${s.tail()}`).join('\n---\n');
+    throw new Error(`${(error as Error).message}; ${said}`);
+  }
+}
+
+/**
+ * Waits until a service answers 200 on /health/ready at `port` (its *_METRICS_PORT; by default the one
+ * it says it serves on): it has loaded, connected and joined its group. A signal before that tests its
+ * start-up, not its shutdown.
  */
 export async function waitUntilReady(
   service: ServiceProcess,
-  port: number,
+  port?: number,
   timeoutMs = 60_000,
 ): Promise<void> {
-  await waitFor(
+  await waitWhileRunning(
+    service,
     async () => {
+      const at = port ?? service.metricsPort;
+      if (!at) return false; // not serving yet
       try {
-        return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
+        return (await fetch(`http://127.0.0.1:${at}/health/ready`)).status === 200;
       } catch {
         return false; // not listening yet
       }
     },
-    { what: `ready on port ${port}; it said:\n${service.tail()}`, timeoutMs, intervalMs: 100 },
+    { what: `ready on port ${port ?? '(the one it serves on)'}`, timeoutMs, intervalMs: 100 },
   );
 }
 
@@ -110,13 +166,14 @@ export async function waitUntilConsumed(
   ledger: LedgerProcess,
   timeoutMs = 120_000,
 ): Promise<void> {
-  await waitFor(
+  await waitWhileRunning(
+    ledger,
     async () => {
       const { committed, end } = await groupProgress(brokers, groupId, topic);
       return end > 0 && committed === end;
     },
     {
-      what: `group ${groupId} to commit all of ${topic}; ledger said:\n${ledger.tail()}`,
+      what: `group ${groupId} to commit all of ${topic}`,
       timeoutMs,
       intervalMs: 250,
     },

@@ -5,9 +5,9 @@ import { Partitioners, type Producer } from 'kafkajs';
 import type { Alert, ShiftSummary } from '@app/contracts';
 import { SubscriptionStore, type SubscriptionInput } from '@app/subscriptions';
 
-import { createTopic, randomName, testBrokers, testKafka, waitFor } from './kafka';
-import { ServiceProcess } from './ledger-process';
-import { testRedisUrl } from './redis';
+import { createTopic, randomName, testBrokers, testKafka } from './kafka';
+import { ServiceProcess, waitWhileRunning } from './ledger-process';
+import { redisUrlOf, uniqueRedisDb } from './redis';
 
 /**
  * What lets a notifier (or API) send to this machine's local receivers: loopback allow-listed, robots
@@ -19,26 +19,40 @@ export const LOCAL_RECEIVERS: Record<string, string> = {
   SUBSCRIPTION_ROBOT_PROXY_HOSTS: '127.0.0.1',
 };
 
+/**
+ * Notifiers on topics, a group and a Redis database of their own. setUp() takes the database
+ * (uniqueRedisDb): db, env, redis and store are there from then on.
+ */
 export class NotifierRig {
   readonly topics = { alerts: randomName('n-alerts'), summaries: randomName('n-summaries') };
   readonly group = randomName('notifier');
-  readonly redis: Redis;
-  readonly store: SubscriptionStore;
   readonly notifiers: ServiceProcess[] = [];
   private producer?: Producer;
+  private own?: { db: number; redis: Redis; store: SubscriptionStore };
 
-  constructor(
-    readonly db: number,
-    private readonly extra: Record<string, string> = {},
-  ) {
-    this.redis = new Redis(`${testRedisUrl()}/${db}`);
-    this.store = new SubscriptionStore(this.redis);
+  constructor(private readonly extra: Record<string, string> = {}) {}
+
+  private get taken() {
+    if (!this.own) throw new Error('the notifier rig has no Redis database before setUp()');
+    return this.own;
+  }
+
+  get db(): number {
+    return this.taken.db;
+  }
+
+  get redis(): Redis {
+    return this.taken.redis;
+  }
+
+  get store(): SubscriptionStore {
+    return this.taken.store;
   }
 
   get env(): Record<string, string> {
     return {
       KAFKA_BROKERS: testBrokers(),
-      REDIS_URL: `${testRedisUrl()}/${this.db}`,
+      REDIS_URL: redisUrlOf(this.db),
       ALERTS_TOPIC: this.topics.alerts,
       SUMMARIES_TOPIC: this.topics.summaries,
       NOTIFIER_GROUP_ID: this.group,
@@ -50,7 +64,9 @@ export class NotifierRig {
   }
 
   async setUp(): Promise<void> {
-    await this.redis.flushdb();
+    const db = await uniqueRedisDb();
+    const redis = new Redis(redisUrlOf(db));
+    this.own = { db, redis, store: new SubscriptionStore(redis) };
     await createTopic(testBrokers(), this.topics.alerts, 3);
     await createTopic(testBrokers(), this.topics.summaries, 3, { 'cleanup.policy': 'compact' });
     this.producer = testKafka(testBrokers()).producer({
@@ -69,8 +85,8 @@ export class NotifierRig {
   async start(env: Record<string, string> = {}): Promise<ServiceProcess> {
     const notifier = new ServiceProcess('notifier', { ...this.env, ...env });
     this.notifiers.push(notifier);
-    await waitFor(() => this.ready(notifier), {
-      what: `the notifier to be ready; it said:\n${notifier.tail()}`,
+    await waitWhileRunning(notifier, () => this.ready(notifier), {
+      what: 'the notifier to be ready',
       timeoutMs: 60_000,
       intervalMs: 250,
     });
@@ -79,12 +95,7 @@ export class NotifierRig {
 
   /** The port its /metrics and /health answer on (it logs it at start). */
   portOf(notifier: ServiceProcess): number | undefined {
-    for (const line of notifier.output) {
-      if (!line.includes('serving metrics')) continue;
-      const port = (JSON.parse(line) as { port?: number }).port;
-      if (port) return port;
-    }
-    return undefined;
+    return notifier.metricsPort;
   }
 
   private async ready(notifier: ServiceProcess): Promise<boolean> {
@@ -119,7 +130,7 @@ export class NotifierRig {
     for (const n of this.notifiers) n.kill('SIGTERM');
     await Promise.all(this.notifiers.map((n) => n.exited));
     await this.producer?.disconnect();
-    this.redis.disconnect();
+    this.own?.redis.disconnect();
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * Redis helpers for integration tests. The run's shared Redis is process.env.TEST_REDIS_URL; fault
- * tests that kill or restart Redis get their own with startTestRedis(), under the run root so the
- * global teardown stops it even if the test forgets.
+ * Redis helpers for integration tests. The run's shared Redis is process.env.TEST_REDIS_URL; each test
+ * takes databases of its own there with uniqueRedisDb() / uniqueRedisUrl(), as it takes topic names
+ * with randomName(). Fault tests that kill or restart Redis get their own server with startTestRedis(),
+ * under the run root so the global teardown stops it even if the test forgets.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -12,7 +13,11 @@ import Redis from 'ioredis';
 import { killRedis, startRedis, stopRedis } from '../../deploy/local/local-redis';
 import { freePort } from '../../deploy/local/ports';
 
-/** The run's Redis, started by test/global-setup.ts. */
+/**
+ * The run's Redis, started by test/global-setup.ts, with no database in the URL. Its database 0 holds
+ * only the counter uniqueRedisDb() hands databases out with: a test keeps its data in a database of its
+ * own, from uniqueRedisUrl().
+ */
 export function testRedisUrl(): string {
   const url = process.env.TEST_REDIS_URL;
   if (!url)
@@ -20,6 +25,50 @@ export function testRedisUrl(): string {
       'TEST_REDIS_URL is not set: run integration tests through jest --selectProjects integration',
     );
   return url;
+}
+
+/** How many databases test/global-setup.ts starts the run's Redis with (`--databases`). */
+export const TEST_REDIS_DATABASES = 128;
+
+/** In database 0 of the run's Redis: how many databases this run has handed out. */
+const HANDED_OUT_KEY = 'hbm-test:databases-handed-out';
+
+/**
+ * `count` consecutive database numbers of the run's Redis that no other caller in this jest run gets,
+ * in any file or worker: INCRBY on a counter in database 0, which a fresh run's Redis starts at 0. For
+ * a program that takes a first database and uses the next ones (the bench: --redis-db and 9 more).
+ */
+export async function uniqueRedisDbs(count: number): Promise<number[]> {
+  const client = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1, lazyConnect: true });
+  let last: number;
+  try {
+    await client.connect();
+    await client.select(0);
+    last = await client.incrby(HANDED_OUT_KEY, count);
+  } finally {
+    client.disconnect();
+  }
+  if (last > TEST_REDIS_DATABASES - 1)
+    throw new Error(
+      `the run's Redis has databases 1-${TEST_REDIS_DATABASES - 1} for tests and this run asked for ` +
+        `${last}: raise TEST_REDIS_DATABASES in test/helpers/redis.ts`,
+    );
+  return Array.from({ length: count }, (_, i) => last - count + 1 + i);
+}
+
+/** A database number of the run's Redis that no other caller in this jest run gets (never 0). */
+export async function uniqueRedisDb(): Promise<number> {
+  return (await uniqueRedisDbs(1))[0];
+}
+
+/** The run's Redis URL with a database of the caller's own (uniqueRedisDb) in its path. */
+export async function uniqueRedisUrl(): Promise<string> {
+  return redisUrlOf(await uniqueRedisDb());
+}
+
+/** The run's Redis URL for database `db`. */
+export function redisUrlOf(db: number): string {
+  return `${testRedisUrl()}/${db}`;
 }
 
 export interface TestRedis {
