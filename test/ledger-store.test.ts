@@ -142,6 +142,35 @@ describe('LedgerStore against a real Redis', () => {
     expect(ledger.violations.unconsentedDelivery).toBe(1);
   });
 
+  it("counts a closure after its deadline as closedLate in the hand-off's segment; one at the deadline is on time", async () => {
+    const ds = station();
+    const route = `${ds}/R1`;
+    const [other, late] = [`${ds}X`, `${ds}Y`];
+    await apply([
+      handover('h1', 'EA123456785CN', 'PC01', ds, 0), // EXPRESS receipt: 60 min
+      receipt('r1', 'EA123456785CN', 'PC01', ds, 60), // at the deadline: on time
+      handover('h2', 'EB000000014CN', 'PC01', late, 0),
+      receipt('r2', 'EB000000014CN', 'PC01', late, 61), // a minute late
+      handover('h3', 'CP100000003CN', 'PC01', other, 0), // PARCEL receipt: 240 min
+      receipt('r3', 'CP100000003CN', 'PC01', other, 241),
+      handover('h4', 'RR000000014CN', 'PC01', other, 0), // LETTER: no deadline, never late
+      receipt('r4', 'RR000000014CN', 'PC01', other, 2_000),
+      handover('h5', 'EA000000014CN', ds, route, 0), // EXPRESS feedback: 240 min
+      feedback('f5', 'EA000000014CN', route, 300, 'DELIVERED'),
+      handover('h6', 'CP000000014CN', ds, route, 0), // PARCEL feedback: none
+      feedback('f6', 'CP000000014CN', route, 3_000, 'DELIVERED'),
+    ]);
+    const centre = await readShiftLedger(redis, 'PC01', SHIFT.shiftId);
+    const segment = (to: string) => centre.bySegment.find((s) => s.to === to);
+    expect(segment(ds)).toMatchObject({ received: 1, closedLate: 0 });
+    expect(segment(late)).toMatchObject({ received: 1, closedLate: 1 });
+    expect(segment(other)).toMatchObject({ received: 2, closedLate: 1 });
+    const atStation = await readShiftLedger(redis, ds, SHIFT.shiftId);
+    expect(atStation.bySegment.find((s) => s.to === route)).toMatchObject({ delivered: 2, closedLate: 1 });
+    expect(atStation.byClass.EXPRESS).toMatchObject({ closedLate: 1 });
+    expect(atStation.byClass.PARCEL).toMatchObject({ closedLate: 0 });
+  });
+
   it('counts a re-sent copy and a double scan as duplicates, once each', async () => {
     const ds = station();
     const first = handover('h1', 'EA123456785CN', 'PC01', ds, 0);
@@ -213,8 +242,9 @@ describe('LedgerStore against a real Redis', () => {
       handover('h1-double', 'EA123456785CN', ds, route, 2, 'EXPRESS'),
       feedback('f1', 'EA123456785CN', route, 60, 'RETURNED'),
       handover('h2', 'EA123456785CN', ds, route, 120, 'EXPRESS'),
-      feedback('f2', 'EA123456785CN', route, 200, 'DELIVERED'),
-      feedback('f2', 'EA123456785CN', route, 200, 'DELIVERED'),
+      // after the 240-minute feedback deadline of h2: closedLate, whichever path reads it
+      feedback('f2', 'EA123456785CN', route, 400, 'DELIVERED'),
+      feedback('f2', 'EA123456785CN', route, 400, 'DELIVERED'),
     ];
     const ledgers: unknown[] = [];
     let seed = 42;
@@ -250,6 +280,7 @@ describe('LedgerStore against a real Redis', () => {
         open: 0,
         orphans: 0,
         duplicates: 2,
+        closedLate: 1,
       },
       violations: { unconsentedDelivery: 0 },
       open: 0,

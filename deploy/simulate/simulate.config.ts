@@ -77,6 +77,7 @@ Faults, each a probability per opportunity (defaults in brackets):
   --orphans P              closure whose HANDOVER was never scanned [${DEFAULT_FAULTS.orphanClosure}]
   --double-scans P         HANDOVER scanned twice [${DEFAULT_FAULTS.doubleScan}]
   --double-closures P      RECEIPT/FEEDBACK scanned twice [${DEFAULT_FAULTS.doubleClosure}]
+  --late-closures P        closure after its hand-off's deadline (closedLate) [${DEFAULT_FAULTS.lateClosure}]
   --resend P               the producer sends a message again, same eventId [${DEFAULT_FAULTS.resent}]
   --reorder P              a message is held back up to --reorder-window and sent late [0.02]
   --reorder-window D       at most 20m of simulated time, inside the orphan wait (default 10m)
@@ -140,6 +141,7 @@ const Options = z
     orphans: probability,
     'double-scans': probability,
     'double-closures': probability,
+    'late-closures': probability,
     resend: probability,
     reorder: probability,
     'reorder-window': Duration.default('10m').pipe(
@@ -241,6 +243,7 @@ export function parseSimulatorArgs(argv: readonly string[], source: NodeJS.Proce
   set('orphanClosure', o.orphans);
   set('doubleScan', o['double-scans']);
   set('doubleClosure', o['double-closures']);
+  set('lateClosure', o['late-closures']);
   set('resent', o.resend);
   const bad = o.bad ?? (o['no-faults'] ? 0 : 0.003);
   faults.invalidJson = faults.schemaError = faults.badItemId = faults.oversize = bad / 4;

@@ -192,6 +192,7 @@ export async function facilityTotals(redis: Redis, facilityId: string): Promise<
     open: 0,
     orphans: 0,
     duplicates: 0,
+    closedLate: 0,
     unconsented: 0,
   };
   for (const shiftId of await listShifts(redis, facilityId)) {

@@ -18,6 +18,7 @@ export interface ExpectedTotals {
   open: number;
   orphans: number;
   duplicates: number;
+  closedLate: number;
   unconsented: number;
 }
 
@@ -35,6 +36,8 @@ export interface ScenarioOptions {
   doubleScans?: number;
   /** share of closures sent before their HANDOVER */
   closuresFirst?: number;
+  /** share of express RECEIPTs after their 60-minute deadline (closedLate); default 0.05 */
+  lateReceipts?: number;
   /** when the day's first scan may happen; default six hours ago (the last is then half an hour ago) */
   startMs?: number;
 }
@@ -66,6 +69,7 @@ const zero = (): ExpectedTotals => ({
   open: 0,
   orphans: 0,
   duplicates: 0,
+  closedLate: 0,
   unconsented: 0,
 });
 
@@ -135,7 +139,11 @@ export function makeScenario(opts: ScenarioOptions): Scenario {
       at(centre).open++; // the receipt was lost
       continue;
     }
-    const tr = t + 10 * 60_000 + Math.floor(random() * 40 * 60_000);
+    // some express receipts come after their 60-minute deadline (rule 5): closedLate
+    const late = mailClass === 'EXPRESS' && random() < (opts.lateReceipts ?? 0.05);
+    const tr = late
+      ? t + 61 * 60_000 + Math.floor(random() * 14 * 60_000)
+      : t + 10 * 60_000 + Math.floor(random() * 40 * 60_000);
     scans.push({
       owner: centre,
       time: tr,
@@ -151,6 +159,7 @@ export function makeScenario(opts: ScenarioOptions): Scenario {
       },
     });
     at(centre).received++;
+    if (late) at(centre).closedLate++;
 
     const route = pick(routes(station));
     const th = tr + 10 * 60_000;

@@ -2,16 +2,16 @@ import { z } from 'zod';
 
 import {
   ConfigError,
+  DEFAULT_GROUP_IDS,
   env,
+  OutputTopicSettings,
   parseEnv,
   serviceConfigOf,
   serviceSettings,
-  SubscriptionSettings,
   subscriptionDestinationsOf,
+  SubscriptionSettings,
   type ServiceConfig,
   type SubscriptionDestinations,
-  DEFAULT_GROUP_IDS,
-  OutputTopicSettings,
 } from '@app/config';
 import type { HttpTimeouts } from '@app/observability';
 

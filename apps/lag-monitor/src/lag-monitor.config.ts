@@ -4,13 +4,13 @@ import { z } from 'zod';
 
 import {
   ConfigError,
+  DEFAULT_GROUP_IDS,
   env,
+  OutputTopicSettings,
   parseEnv,
   serviceConfigOf,
   serviceSettings,
   type ServiceConfig,
-  DEFAULT_GROUP_IDS,
-  OutputTopicSettings,
 } from '@app/config';
 import type { WindowSettings } from '@app/lag';
 

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 
 import {
+  DEFAULT_GROUP_IDS,
   env,
   parseEnv,
   serviceConfigOf,
   serviceSettings,
   type ServiceConfig,
-  DEFAULT_GROUP_IDS,
 } from '@app/config';
 
 /** The ledger consumer's environment (SPEC section 10), parsed once at start-up. */

@@ -3,16 +3,16 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 
 import {
+  DEFAULT_GROUP_IDS,
   env,
+  OutputTopicSettings,
   parseEnv,
   serviceConfigOf,
   serviceSettings,
-  SubscriptionSettings,
   subscriptionDestinationsOf,
+  SubscriptionSettings,
   type ServiceConfig,
   type SubscriptionDestinations,
-  DEFAULT_GROUP_IDS,
-  OutputTopicSettings,
 } from '@app/config';
 import type { RobotChannel, RobotWindow } from '@app/subscriptions';
 

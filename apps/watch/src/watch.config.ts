@@ -4,11 +4,11 @@ import { z } from 'zod';
 
 import {
   env,
+  OutputTopicSettings,
   parseEnv,
   serviceConfigOf,
   serviceSettings,
   type ServiceConfig,
-  OutputTopicSettings,
 } from '@app/config';
 
 /** The watch's environment, parsed once at start-up. */

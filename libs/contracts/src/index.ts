@@ -35,5 +35,5 @@ export {
   shiftSummaryKey,
   zeroCounters,
 } from './shift-summary';
-export type { ClosureCounter, Counter } from './shift-summary';
+export type { ClosureCounter, Counter, Counters } from './shift-summary';
 export { DefaultTopic } from './topics';

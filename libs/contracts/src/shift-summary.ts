@@ -23,16 +23,25 @@ export const LedgerCounters = z.object({
   open: Count,
   orphans: Count,
   duplicates: Count,
+  /**
+   * closures after their hand-off's deadline (rule 5; SPEC section 11), counted in the hand-off's shift
+   * beside its closure counter. Absent from summaries written before the ledger counted it: a report
+   * then leaves the on-time rate unknown, never 0.
+   */
+  closedLate: Count.optional(),
 });
+/** Counters as read from a message: `closedLate` may be absent (an older summary). */
 export type LedgerCounters = z.infer<typeof LedgerCounters>;
+/** Counters as the ledger keeps and writes them: every one present. */
+export type Counters = Required<LedgerCounters>;
 
 /** The counters' names, in the contract's order: the one list every other place takes them from. */
 export const COUNTERS = LedgerCounters.keyof().options;
 export type Counter = keyof LedgerCounters;
 
 /** Every counter at 0. */
-export function zeroCounters(): LedgerCounters {
-  return Object.fromEntries(COUNTERS.map((c) => [c, 0])) as LedgerCounters;
+export function zeroCounters(): Counters {
+  return Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Counters;
 }
 
 /** The counters a closure adds to (rule 3): a RECEIPT's, and a FEEDBACK's by its outcome. */

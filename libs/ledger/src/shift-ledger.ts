@@ -1,9 +1,9 @@
-import { COUNTERS, zeroCounters, type Counter, type LedgerCounters } from '@app/contracts';
+import { COUNTERS, zeroCounters, type Counter, type Counters } from '@app/contracts';
 import type { RedisClient } from '@app/redis';
 
 import { ledgerKeys } from './keys';
 
-export type Counters = LedgerCounters;
+export type { Counters };
 
 export interface SegmentCounters extends Counters {
   to: string;

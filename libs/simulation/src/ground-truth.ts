@@ -6,8 +6,7 @@ import {
   zeroCounters,
   type Counter,
   type FeedbackOutcome,
-  type LedgerCounters,
-  type SegmentCounters,
+  type Counters,
 } from '@app/contracts';
 
 const MAIL_CLASSES: readonly MailClass[] = MailClass.options;
@@ -24,11 +23,11 @@ export interface ShiftTruth {
   endMs: number;
   /** open and orphans both 0 */
   balanced: boolean;
-  totals: LedgerCounters;
+  totals: Counters;
   /** every class, zeros included */
-  byClass: Record<MailClass, LedgerCounters>;
+  byClass: Record<MailClass, Counters>;
   /** the downstream segments with any count, sorted by `to` */
-  bySegment: SegmentCounters[];
+  bySegment: (Counters & { to: string })[];
   /** one entry per open hand-off (an item open twice in the shift appears twice), sorted */
   openItems: string[];
   /** one entry per orphaned closure, sorted */
@@ -114,6 +113,8 @@ export interface DayTally {
     unconsentedExpress: number;
     doubleScan: number;
     doubleClosure: number;
+    /** closures after their deadline that came in the window (closedLate) */
+    lateClosure: number;
     resent: number;
     /** not a fault: hand-offs whose closure would come after the window */
     notYet: number;
@@ -164,6 +165,7 @@ export class GroundTruthBuilder {
       unconsentedExpress: 0,
       doubleScan: 0,
       doubleClosure: 0,
+      lateClosure: 0,
       resent: 0,
       notYet: 0,
     },
@@ -232,7 +234,7 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function addInto(target: LedgerCounters, counters: readonly number[]): void {
+function addInto(target: Counters, counters: readonly number[]): void {
   for (let i = 0; i < COUNTERS.length; i++) target[COUNTERS[i]] += counters[i];
 }
 
@@ -240,9 +242,9 @@ function finishShift(tally: ShiftTally): ShiftTruth {
   const totals = zeroCounters();
   const byClass = Object.fromEntries(MAIL_CLASSES.map((c) => [c, zeroCounters()])) as Record<
     MailClass,
-    LedgerCounters
+    Counters
   >;
-  const bySegment = new Map<string, SegmentCounters>();
+  const bySegment = new Map<string, Counters & { to: string }>();
   for (const [cell, counters] of tally.cells) {
     const bar = cell.indexOf('|');
     const mailClass = cell.slice(0, bar) as MailClass;

@@ -1,17 +1,20 @@
 import type { FacilityCalendar } from '@app/calendar';
 import {
   FEEDBACK_COUNTER,
+  isRoute,
   mailClassOfItem,
   zeroCounters,
   ownerFacilityOf,
   parseScanMessage,
+  type Counters,
   type DeadLetterReason,
-  type LedgerCounters,
+  type Deadlines,
   type MailClass,
   type ScanLimits,
 } from '@app/contracts';
 
 import type { ShiftTruth } from './ground-truth';
+import { DEFAULT_DEADLINES } from './simulation-options';
 
 interface Scan {
   closure: boolean;
@@ -20,7 +23,7 @@ interface Scan {
   shiftKey: string;
   mailClass: MailClass;
   to: string;
-  counter: keyof LedgerCounters;
+  counter: keyof Counters;
   consent: boolean;
 }
 
@@ -29,9 +32,9 @@ interface ShiftReading {
   shiftId: string;
   startMs: number;
   endMs: number;
-  totals: LedgerCounters;
-  byClass: Record<MailClass, LedgerCounters>;
-  bySegment: Map<string, LedgerCounters & { to: string }>;
+  totals: Counters;
+  byClass: Record<MailClass, Counters>;
+  bySegment: Map<string, Counters & { to: string }>;
   openItems: string[];
   orphanItems: string[];
   unconsented: number;
@@ -62,6 +65,7 @@ export class LedgerReading {
   constructor(
     private readonly calendar: FacilityCalendar,
     private readonly limits: ScanLimits = DEFAULT_SCAN_LIMITS,
+    private readonly deadlines: Deadlines = DEFAULT_DEADLINES,
   ) {}
 
   /** Reads one message value as the system receives it at `nowMs`. */
@@ -134,7 +138,7 @@ export class LedgerReading {
       }
       return r;
     };
-    const bump = (key: string, mailClass: MailClass, to: string, counter: keyof LedgerCounters) => {
+    const bump = (key: string, mailClass: MailClass, to: string, counter: keyof Counters) => {
       const r = shiftOf(key);
       r.totals[counter]++;
       r.byClass[mailClass][counter]++;
@@ -164,6 +168,11 @@ export class LedgerReading {
           }
         } else if (opened !== null) {
           bump(opened.shiftKey, opened.mailClass, scan.to, scan.counter);
+          const deadline = (isRoute(scan.to) ? this.deadlines.feedback : this.deadlines.receipt)[
+            opened.mailClass
+          ];
+          if (deadline !== undefined && scan.t > opened.t + deadline * 60_000)
+            bump(opened.shiftKey, opened.mailClass, scan.to, 'closedLate');
           if (
             opened.mailClass === 'EXPRESS' &&
             (scan.counter === 'locker' || scan.counter === 'pickupPoint') &&

@@ -16,6 +16,7 @@ const MANY_FAULTS: FaultRates = {
   unconsentedExpress: 0.2,
   doubleScan: 0.05,
   doubleClosure: 0.03,
+  lateClosure: 0.05,
   resent: 0.04,
   invalidJson: 0.01,
   schemaError: 0.01,

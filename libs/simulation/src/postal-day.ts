@@ -310,8 +310,9 @@ class DayGenerator {
     const { faults } = this.options;
     const dice = this.dice;
     const fault = this.faultOf(`${from}|${to}`, faults.lostReceipt, histories);
-    const receivedAt = atMs + this.minutes(5, 50);
     const mailClassField = this.mailClassField(itemClass);
+    const receivedAt =
+      atMs + this.closureDelay(5, 50, this.options.deadlines.receipt[mailClassField ?? itemClass]);
     const doubleScan = fault !== 'ORPHAN' && dice.chance(faults.doubleScan);
     const doubleScanAtMs = doubleScan ? Math.min(atMs + this.seconds(60, 300), receivedAt - SECOND_MS) : null;
     const doubleClosure = fault === 'NONE' && dice.chance(faults.doubleClosure);
@@ -346,9 +347,9 @@ class DayGenerator {
     const { faults, mix } = this.options;
     const dice = this.dice;
     const fault = this.faultOf(`>|${route}`, faults.missingFeedback, histories);
-    const feedbackAt = atMs + this.minutes(30, 200);
     const mailClassField = this.mailClassField(itemClass);
     const handOffClass = mailClassField ?? itemClass;
+    const feedbackAt = atMs + this.closureDelay(30, 200, this.options.deadlines.feedback[handOffClass]);
     let outcome: FeedbackOutcome;
     let consent: boolean | undefined;
     // The fault only where the item is EXPRESS by both its HANDOVER and its S10 id, and consent
@@ -384,6 +385,16 @@ class DayGenerator {
       doubleClosureAtMs: doubleClosure ? feedbackAt + this.seconds(60, 300) : null,
     });
     return fault === 'LOST' ? null : { atMs: feedbackAt, outcome };
+  }
+
+  /**
+   * How long after its HANDOVER a closure comes: `min` to `max` minutes, or, for a hand-off with a
+   * deadline of `deadlineMinutes`, at the late-closure rate 1 to 60 minutes after that deadline.
+   */
+  private closureDelay(min: number, max: number, deadlineMinutes: number | undefined): number {
+    if (deadlineMinutes !== undefined && this.dice.chance(this.options.faults.lateClosure))
+      return (deadlineMinutes + this.dice.int(1, 60)) * MINUTE_MS;
+    return this.minutes(min, max);
   }
 
   /** One draw: ORPHAN (only for a history's first hand-off), LOST (its closure) or NONE. */
@@ -564,6 +575,13 @@ class DayGenerator {
     );
     tally.closures++;
     truth.count(shift, handOffClass, to, toRoute ? FEEDBACK_COUNTER[closure.outcome] : 'received');
+    const deadline = (toRoute ? this.options.deadlines.feedback : this.options.deadlines.receipt)[
+      handOffClass
+    ];
+    if (deadline !== undefined && closure.atMs > plan.atMs + deadline * MINUTE_MS) {
+      truth.count(shift, handOffClass, to, 'closedLate');
+      tally.faults.lateClosure++;
+    }
     if (toRoute && handOffClass === 'EXPRESS' && itemClass === 'EXPRESS') tally.expressFeedbacks++;
     if (unconsented) {
       shift.unconsented++;

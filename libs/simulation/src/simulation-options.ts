@@ -23,6 +23,8 @@ export interface FaultRates {
   doubleScan: number;
   /** per closure of a hand-off: scanned again 1-5 min later with a new eventId */
   doubleClosure: number;
+  /** per hand-off with a deadline (rule 5): its closure comes 1-60 min after the deadline (closedLate) */
+  lateClosure: number;
   /** per valid message: the producer sends the very same message again (same eventId) */
   resent: number;
   /** per item: one extra message that is not JSON (INVALID_JSON) */
@@ -113,6 +115,7 @@ export const DEFAULT_FAULTS: Readonly<FaultRates> = {
   unconsentedExpress: 0.05,
   doubleScan: 0.02,
   doubleClosure: 0.005,
+  lateClosure: 0.02,
   resent: 0.01,
   invalidJson: 0.001,
   schemaError: 0.001,

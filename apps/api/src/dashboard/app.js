@@ -47,6 +47,7 @@
     ['open', '未结', 'Open'],
     ['orphans', '信息丢失', 'Orphans'],
     ['duplicates', '重复', 'Duplicates'],
+    ['closedLate', '超时闭环', 'Closed late'],
   ];
   const CLASSES = [
     ['EXPRESS', '特快专递', 'Express'],

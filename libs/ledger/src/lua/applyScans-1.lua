@@ -241,6 +241,7 @@ for i, ev in ipairs(events) do
         local minutes = deadlines[(isRoute(to) and 'F|' or 'R|') .. class]
         if minutes then
           dropDeadline(prefix, pending, shift .. '\t' .. member .. '\t' .. class, shift, item, from, to, class, now)
+          if ev[V_T] > first[E_T] + minutes * 60000 then addCount(pending, shift, field .. 'closedLate', 1) end
         end
         if class == 'EXPRESS' and (counter == 'locker' or counter == 'pickupPoint') and consent ~= 1 then
           addCount(pending, shift, field .. 'unconsented', 1)

@@ -91,7 +91,7 @@ export function detailOf(delivery: Delivery): { title: string; text: string } {
     s.balanced ? '⚖️ **balanced 已平衡**' : '⚠️ **NOT balanced 不平衡**',
     '',
     `handed out 交出 ${t.handedOut} · received 接收 ${t.received} · delivered 投递 ${t.delivered} · locker 柜 ${t.locker} · pickup point 驿站 ${t.pickupPoint} · returned 退回 ${t.returned}`,
-    `open 未闭环 ${t.open} · orphans 孤立 ${t.orphans} · duplicates 重复 ${t.duplicates} · unconsented 未经同意 ${s.violations.unconsentedDelivery}`,
+    `open 未闭环 ${t.open} · orphans 孤立 ${t.orphans} · duplicates 重复 ${t.duplicates} · closed late 超时 ${t.closedLate ?? '–'} · unconsented 未经同意 ${s.violations.unconsentedDelivery}`,
     s.openItems.length > 0 ? `Open items 未闭环件: ${itemsLine(s.openItems, t.open, 20)}` : '',
     `closed ${s.closedAt} · rev ${s.revision}`,
   ];

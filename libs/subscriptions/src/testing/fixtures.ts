@@ -1,21 +1,11 @@
 /** Valid alert and summary revisions for the tests (unit and integration); not part of the library's API. */
-import { Alert, ShiftSummary, type AlertKind } from '@app/contracts';
+import { Alert, ShiftSummary, zeroCounters, type AlertKind } from '@app/contracts';
 
 import type { Delivery, DeliveryMessage } from '../delivery';
 import { deliveryIdOf } from '../delivery';
 import type { StoredSubscription } from '../subscription';
 
-const zero = {
-  handedOut: 0,
-  received: 0,
-  delivered: 0,
-  locker: 0,
-  pickupPoint: 0,
-  returned: 0,
-  open: 0,
-  orphans: 0,
-  duplicates: 0,
-};
+const zero = zeroCounters();
 
 export function alertOf(overrides: Partial<Alert> = {}): Alert {
   const status = overrides.status ?? 'FIRING';

@@ -6,7 +6,8 @@ RECEIPT or a FEEDBACK). Its reading walks the scans in event-time order (occurre
 then eventId), never arrival order, so any arrival order of the same scans reads the same:
   - an H with no open hand-off, later than the previous closure, opens a hand-off (handedOut);
   - any other H is a double scan (duplicates, in the H's own shift);
-  - a C closes the open hand-off (received/delivered/locker/pickupPoint/returned, in the hand-off's shift);
+  - a C closes the open hand-off (received/delivered/locker/pickupPoint/returned, in the hand-off's shift;
+    closedLate too when it came after the hand-off's deadline);
   - a C right after a closure, with no H between, is a double scan of the closure (duplicates);
   - any other C waits for its H (held) until the orphan wait has passed and the watch marks it (o = 1):
     from then on it counts as an orphan in its own shift, until an H that precedes it arrives.
@@ -63,6 +64,8 @@ local function derive(entries, item, to, deadlines)
       end
     elseif opened then
       bump(opened, e[E_N])
+      local minutes = deadlines[(isRoute(to) and 'F|' or 'R|') .. opened[E_C]]
+      if minutes and e[E_T] > opened[E_T] + minutes * 60000 then bump(opened, 'closedLate') end
       if opened[E_C] == 'EXPRESS' and (e[E_N] == 'locker' or e[E_N] == 'pickupPoint') and e[E_V] ~= 1 then
         bump(opened, 'unconsented')
         r.viol[opened[E_S] .. '\t' .. item .. '|' .. opened[E_F] .. '|' .. to] = { s = opened[E_S], f = opened[E_F] }
