@@ -25,6 +25,7 @@ import { calendarWithNetwork } from '@app/simulation';
 
 import {
   HelpRequested,
+  isUsageProblem,
   parseSimulatorArgs,
   readCalendarFile,
   USAGE as SIMULATOR_USAGE,
@@ -138,10 +139,7 @@ function simulatorConfig(args: readonly string[]): SimulatorConfig {
   try {
     return parseSimulatorArgs(args, process.env);
   } catch (error) {
-    if (
-      error instanceof ConfigError &&
-      error.problems.every((p) => p.startsWith('--') || !/^[A-Z_]+:/.test(p))
-    )
+    if (error instanceof ConfigError && error.problems.every(isUsageProblem))
       throw new UsageError(error.problems.join('; '));
     throw error;
   }

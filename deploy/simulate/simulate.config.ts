@@ -198,6 +198,11 @@ export interface SimulatorConfig {
 /** `--help` was asked for. */
 export class HelpRequested extends Error {}
 
+/** Whether a ConfigError problem line is about the command line (an option), not the environment. */
+export function isUsageProblem(problem: string): boolean {
+  return problem.startsWith('--') || !/^[A-Z_]+:/.test(problem);
+}
+
 const OPTION_NAMES = Object.keys(Options.innerType().shape);
 const FLAGS = new Set(['round-the-clock', 'no-faults', 'help']);
 

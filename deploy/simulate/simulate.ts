@@ -7,7 +7,7 @@
  */
 import { ConfigError } from '@app/config';
 
-import { HelpRequested, parseSimulatorArgs, type SimulatorConfig } from './simulate.config';
+import { HelpRequested, isUsageProblem, parseSimulatorArgs, type SimulatorConfig } from './simulate.config';
 import { Simulator, writeTruth, type Progress } from './simulator';
 
 const FAULT_LABELS: Record<string, string> = {
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
     }
     if (error instanceof ConfigError) {
       console.error(`simulate: ${error.message}\n(npm run simulate -- --help lists the options)`);
-      return error.problems.some((p) => p.startsWith('--') || !/^[A-Z_]+:/.test(p)) ? 64 : 78;
+      return error.problems.some(isUsageProblem) ? 64 : 78;
     }
     throw error;
   }

@@ -1,4 +1,4 @@
-import { s10CheckDigit } from '@app/contracts';
+import { FEEDBACK_COUNTER, s10CheckDigit } from '@app/contracts';
 
 /** A day of scans with known faults, and the ledger totals they must give per owner facility. */
 export interface Scenario {
@@ -202,9 +202,7 @@ export function makeScenario(opts: ScenarioOptions): Scenario {
         occurredAt: iso(tf),
       },
     });
-    const counter = (
-      { DELIVERED: 'delivered', LOCKER: 'locker', PICKUP_POINT: 'pickupPoint', RETURNED: 'returned' } as const
-    )[outcome];
+    const counter = FEEDBACK_COUNTER[outcome];
     at(station)[counter]++;
     if (mailClass === 'EXPRESS' && (outcome === 'LOCKER' || outcome === 'PICKUP_POINT') && !consent)
       at(station).unconsented++;

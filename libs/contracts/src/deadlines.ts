@@ -1,4 +1,5 @@
 import type { MailClass } from './scan-event';
+import { isRoute } from './segment';
 
 /**
  * Deadlines in minutes from the HANDOVER (SPEC rule 5), by hand-off kind and mail class: `receipt`
@@ -7,4 +8,9 @@ import type { MailClass } from './scan-event';
 export interface Deadlines {
   receipt: Partial<Record<MailClass, number>>;
   feedback: Partial<Record<MailClass, number>>;
+}
+
+/** The deadline in minutes of a hand-off to `to` of `mailClass` (feedback to a route, else receipt), if any. */
+export function deadlineOf(deadlines: Deadlines, to: string, mailClass: MailClass): number | undefined {
+  return (isRoute(to) ? deadlines.feedback : deadlines.receipt)[mailClass];
 }

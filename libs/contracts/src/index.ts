@@ -1,5 +1,6 @@
 export { Alert, AlertKind, AlertSeverity, AlertStatus, MAX_ALERT_ITEMS } from './alert';
 export { DeadLetterHeader, DeadLetterReason } from './dead-letter';
+export { deadlineOf } from './deadlines';
 export type { Deadlines } from './deadlines';
 export { parseScanMessage } from './parse-scan';
 export type { ParsedScan, ScanLimits } from './parse-scan';

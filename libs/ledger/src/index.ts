@@ -17,11 +17,10 @@ export {
   readShiftLedger,
   readShiftLedgerPage,
 } from './shift-ledger';
-export type { Counters, HandOffRef, SegmentCounters, ShiftLedger, ShiftLedgerPage } from './shift-ledger';
+export type { HandOffRef, SegmentCounters, ShiftLedger, ShiftLedgerPage } from './shift-ledger';
 export { KeptPositions } from './kept-positions';
 export { WatchStore } from './watch-store';
 export type { WatchStoreOptions } from './watch-store';
-export { alertOf, alertText, outboxEntryOf } from './outbox';
 export type { OutboxEntry } from './outbox';
 export { ShardLeases, shardOf } from './shard-leases';
 export { AlertActions } from './alert-actions';

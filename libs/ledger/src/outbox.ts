@@ -65,7 +65,7 @@ const SEVERITY: Partial<Record<AlertKind, AlertSeverity>> = {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The alert's text for a person: what is wrong, where, and how many items (SPEC section 4). */
-export function alertText(r: AlertRecord, deadlines: Deadlines): string {
+function alertText(r: AlertRecord, deadlines: Deadlines): string {
   const { n, nExpress, to } = r;
   if (r.kind === 'SHIFT_UNBALANCED') {
     if (r.status === 'RESOLVED') return `Shift ${r.shift} at ${r.from} now balances`;
@@ -97,7 +97,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const orNull = (text: string) => (text === '' ? null : text);
 
 /** The alert revision (SPEC section 4) of a recorded state, parsed with its schema. */
-export function alertOf(facilityId: string, alertId: string, r: AlertRecord, deadlines: Deadlines): Alert {
+function alertOf(facilityId: string, alertId: string, r: AlertRecord, deadlines: Deadlines): Alert {
   return Alert.parse({
     alertId,
     kind: r.kind,

@@ -3,8 +3,6 @@ import type { RedisClient } from '@app/redis';
 
 import { ledgerKeys } from './keys';
 
-export type { Counters };
-
 export interface SegmentCounters extends Counters {
   to: string;
 }

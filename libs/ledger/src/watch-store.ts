@@ -5,7 +5,7 @@ import { ledgerKeys } from './keys';
 import { deadlinesArg } from './ledger-store';
 import { outboxEntryOf, type OutboxEntry } from './outbox';
 import { defineLedgerScripts } from './scripts';
-import { readShiftLedger, type ShiftLedger } from './shift-ledger';
+import { ledgerFacilities, readShiftLedger, type ShiftLedger } from './shift-ledger';
 
 export interface WatchStoreOptions {
   retentionMs: number;
@@ -127,7 +127,7 @@ export class WatchStore {
   }
 
   /** Every facility that has ledger data. */
-  async facilities(): Promise<string[]> {
-    return this.redis.smembers(ledgerKeys.facilities());
+  facilities(): Promise<string[]> {
+    return ledgerFacilities(this.redis);
   }
 }

@@ -1,7 +1,7 @@
 import type { FacilityCalendar } from '@app/calendar';
 import {
   FEEDBACK_COUNTER,
-  isRoute,
+  deadlineOf,
   mailClassOfItem,
   zeroCounters,
   ownerFacilityOf,
@@ -168,9 +168,7 @@ export class LedgerReading {
           }
         } else if (opened !== null) {
           bump(opened.shiftKey, opened.mailClass, scan.to, scan.counter);
-          const deadline = (isRoute(scan.to) ? this.deadlines.feedback : this.deadlines.receipt)[
-            opened.mailClass
-          ];
+          const deadline = deadlineOf(this.deadlines, scan.to, opened.mailClass);
           if (deadline !== undefined && scan.t > opened.t + deadline * 60_000)
             bump(opened.shiftKey, opened.mailClass, scan.to, 'closedLate');
           if (

@@ -1,6 +1,7 @@
 import { FacilityCalendar, type FacilityCalendarFile } from '@app/calendar';
 import {
   FEEDBACK_COUNTER,
+  deadlineOf,
   ownerFacilityOf,
   type DeadLetterReason,
   type FeedbackOutcome,
@@ -462,6 +463,7 @@ class DayGenerator {
     const { itemId, itemClass, owner, to } = plan;
     const toRoute = plan.kind === 'STATION_TO_ROUTE';
     const handOffClass = plan.mailClassField ?? itemClass;
+    const deadline = deadlineOf(this.options.deadlines, to, handOffClass);
     const closure = plan.closure !== null && plan.closure.atMs < end ? plan.closure : null;
     tally.handOffs[
       plan.kind === 'CENTRE_TO_STATION' ? 'centreToStation' : toRoute ? 'stationToRoute' : 'routeToStation'
@@ -538,9 +540,6 @@ class DayGenerator {
     if (closure === null) {
       truth.count(shift, handOffClass, to, 'open');
       shift.openItems.push(itemId);
-      const minutes = (toRoute ? this.options.deadlines.feedback : this.options.deadlines.receipt)[
-        handOffClass
-      ];
       const cause = plan.closure !== null ? 'NOT_YET' : toRoute ? 'MISSING_FEEDBACK' : 'LOST_RECEIPT';
       truth.alerts.openHandOffs.push({
         facilityId: owner,
@@ -551,7 +550,7 @@ class DayGenerator {
         mailClass: handOffClass,
         handedOverAtMs: plan.atMs,
         deadline: toRoute ? 'FEEDBACK' : 'RECEIPT',
-        dueAtMs: minutes === undefined ? null : plan.atMs + minutes * MINUTE_MS,
+        dueAtMs: deadline === undefined ? null : plan.atMs + deadline * MINUTE_MS,
         cause,
       });
       if (cause === 'NOT_YET') tally.faults.notYet++;
@@ -575,9 +574,6 @@ class DayGenerator {
     );
     tally.closures++;
     truth.count(shift, handOffClass, to, toRoute ? FEEDBACK_COUNTER[closure.outcome] : 'received');
-    const deadline = (toRoute ? this.options.deadlines.feedback : this.options.deadlines.receipt)[
-      handOffClass
-    ];
     if (deadline !== undefined && closure.atMs > plan.atMs + deadline * MINUTE_MS) {
       truth.count(shift, handOffClass, to, 'closedLate');
       tally.faults.lateClosure++;
